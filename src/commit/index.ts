@@ -1,0 +1,2 @@
+export * from './offsets.js';
+export * from './fence.js';
