@@ -32,3 +32,28 @@ test('the logger writes one JSON object per line with level names and child bind
   assert.equal(obj.partition, 3);
   assert.equal(obj.msg, 'stored offset below log start');
 });
+
+test('the ops server answers /metrics, /healthz and /readyz with the right status codes', async () => {
+  const { startOpsServer } = await import('../../../src/observability/index.js');
+  const metrics = new Metrics({ defaultMetrics: false });
+  metrics.commits.inc({ table: 't', kind: 'data' });
+  let ready = false;
+  const ops = await startOpsServer({
+    port: 0,
+    metrics,
+    health: { live: () => true, ready: () => ({ ready, reasons: ready ? [] : ['partitions not assigned yet'] }) },
+  });
+  try {
+    const m = await fetch(`${ops.url}/metrics`);
+    assert.equal(m.status, 200);
+    assert.match(await m.text(), /floe_commits_total\{table="t",kind="data"\} 1/);
+    assert.equal((await fetch(`${ops.url}/healthz`)).status, 200);
+    const notReady = await fetch(`${ops.url}/readyz`);
+    assert.equal(notReady.status, 503);
+    assert.deepEqual(((await notReady.json()) as { reasons: string[] }).reasons, ['partitions not assigned yet']);
+    ready = true;
+    assert.equal((await fetch(`${ops.url}/readyz`)).status, 200);
+  } finally {
+    await ops.close();
+  }
+});
