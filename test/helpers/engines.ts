@@ -1,0 +1,182 @@
+/**
+ * Query the stack's engines from tests: Trino (HTTP protocol), Spark (the long-lived server of
+ * scripts/py/spark_server.py) and PyIceberg (scripts/py/floe_engines.py). Every engine returns
+ * rows in the same raw JSON conventions; compare them through test/helpers/canonical.ts.
+ *
+ * Engines start on demand (`ensureEngine`), one at a time: a second start waits for the first.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+import { ROOT, stack } from './stack.js';
+
+export type Row = Record<string, unknown>;
+
+const run = promisify(execFile);
+let starting: Promise<void> = Promise.resolve();
+const started = new Set<string>();
+
+/** Starts an engine through scripts/stack if it is not ready; serialised so that two never start at once. */
+export function ensureEngine(name: 'trino' | 'spark' | 'pyiceberg'): Promise<void> {
+  if (started.has(name)) return Promise.resolve();
+  starting = starting.then(async () => {
+    if (started.has(name)) return;
+    await run(`${ROOT}/scripts/stack`, ['up', name], { maxBuffer: 1 << 24, timeout: 900_000 });
+    started.add(name);
+  });
+  return starting;
+}
+
+/** Parses JSON keeping integers beyond 2^53 exact, as strings. */
+export function parseJsonExact(text: string): unknown {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (inString) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      let j = i + 1;
+      while (j < text.length && /[0-9.eE+-]/.test(text[j] as string)) j++;
+      const lit = text.slice(i, j);
+      out += /^-?\d{16,}$/.test(lit) && !Number.isSafeInteger(Number(lit)) ? `"${lit}"` : lit;
+      i = j - 1;
+    } else out += c;
+  }
+  return JSON.parse(out);
+}
+
+interface TrinoType {
+  rawType: string;
+  arguments?: Array<{ kind: string; value: TrinoType | { fieldName?: { name: string }; typeSignature: TrinoType } | number }>;
+}
+
+/** Trino's wire values -> the raw conventions: rows by name, maps as pairs, varbinary as hex. */
+function trinoRaw(v: unknown, t: TrinoType): unknown {
+  if (v === null || v === undefined) return null;
+  const args = t.arguments ?? [];
+  switch (t.rawType) {
+    case 'row':
+      return Object.fromEntries(
+        args.map((a, i) => {
+          const f = a.value as { fieldName?: { name: string }; typeSignature: TrinoType };
+          return [f.fieldName?.name ?? `field${i}`, trinoRaw((v as unknown[])[i], f.typeSignature)];
+        }),
+      );
+    case 'array':
+      return (v as unknown[]).map((e) => trinoRaw(e, args[0]?.value as TrinoType));
+    case 'map':
+      return Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, trinoRaw(x, args[1]?.value as TrinoType)]);
+    case 'varbinary':
+      return Buffer.from(String(v), 'base64').toString('hex');
+    default:
+      return v;
+  }
+}
+
+export interface QueryResult {
+  columns: string[];
+  rows: Row[];
+}
+
+export async function trinoQuery(sql: string, options: { catalog?: string; schema?: string } = {}): Promise<QueryResult> {
+  await ensureEngine('trino');
+  // PARAMETRIC_DATETIME: without it Trino rounds timestamps to milliseconds for old clients.
+  const headers: Record<string, string> = {
+    'X-Trino-User': 'floe',
+    'X-Trino-Catalog': options.catalog ?? 'iceberg',
+    'X-Trino-Client-Capabilities': 'PARAMETRIC_DATETIME',
+  };
+  if (options.schema) headers['X-Trino-Schema'] = options.schema;
+  let res = await fetch(`${stack.trinoUrl}/v1/statement`, { method: 'POST', headers, body: sql });
+  let columns: Array<{ name: string; typeSignature: TrinoType }> | undefined;
+  const rows: Row[] = [];
+  for (;;) {
+    if (res.status === 503 || res.status === 429) {
+      await new Promise((r) => setTimeout(r, 100));
+    } else {
+      const page = parseJsonExact(await res.text()) as {
+        nextUri?: string;
+        columns?: Array<{ name: string; typeSignature: TrinoType }>;
+        data?: unknown[][];
+        error?: { message: string; errorName: string };
+      };
+      if (page.error) throw new Error(`trino: ${page.error.errorName}: ${page.error.message}\n  in: ${sql}`);
+      columns ??= page.columns;
+      for (const d of page.data ?? []) {
+        const cols = columns ?? [];
+        rows.push(Object.fromEntries(cols.map((c, i) => [c.name, trinoRaw(d[i], c.typeSignature)])));
+      }
+      if (!page.nextUri) break;
+      res = await fetch(page.nextUri, { headers });
+      continue;
+    }
+    res = await fetch(res.url, { headers });
+  }
+  return { columns: (columns ?? []).map((c) => c.name), rows };
+}
+
+export async function sparkQuery(sql: string): Promise<QueryResult> {
+  await ensureEngine('spark');
+  const port = Number(process.env.FLOE_SPARK_PORT ?? 15002);
+  const text = await new Promise<string>((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    let data = '';
+    sock.setEncoding('utf8');
+    sock.on('connect', () => sock.write(JSON.stringify({ sql }) + '\n'));
+    sock.on('data', (chunk: string) => {
+      data += chunk;
+      if (data.endsWith('\n')) {
+        sock.end();
+        resolve(data);
+      }
+    });
+    sock.on('error', reject);
+    sock.on('close', () => (data.endsWith('\n') ? undefined : reject(new Error('spark server closed the connection'))));
+  });
+  const out = parseJsonExact(text) as { columns?: string[]; rows?: Row[]; error?: string };
+  if (out.error) throw new Error(`spark: ${out.error}\n  in: ${sql}`);
+  return { columns: out.columns ?? [], rows: out.rows ?? [] };
+}
+
+function python(args: string[], stdin?: string, env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(stack.python, [`${ROOT}/scripts/py/floe_engines.py`, ...args], { env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`pyiceberg exited ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`))));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+export interface PyOptions {
+  /** Catalog URI other than the stack's REST server (e.g. Floe's embedded catalog). */
+  catalogUri?: string;
+}
+
+/** Scans a table with PyIceberg; rows in the raw conventions. */
+export async function pyicebergScan(ident: string, opts: { filter?: string; fields?: string[]; snapshotId?: string } & PyOptions = {}): Promise<Row[]> {
+  await ensureEngine('pyiceberg');
+  const args = ['scan', ident];
+  if (opts.filter) args.push('--filter', opts.filter);
+  if (opts.fields) args.push('--fields', opts.fields.join(','));
+  if (opts.snapshotId) args.push('--snapshot', opts.snapshotId);
+  return parseJsonExact(await python(args, undefined, opts.catalogUri ? { FLOE_CATALOG_URI: opts.catalogUri } : {})) as Row[];
+}
+
+/**
+ * Runs a Python snippet with `catalog()` (PyIceberg on the stack's catalog), `scan`, `raw` and
+ * `arrow_rows` in scope; returns the JSON of the variable `result`.
+ */
+export async function pyiceberg(snippet: string, opts: PyOptions = {}): Promise<unknown> {
+  await ensureEngine('pyiceberg');
+  return parseJsonExact(await python(['run'], snippet, opts.catalogUri ? { FLOE_CATALOG_URI: opts.catalogUri } : {}));
+}
