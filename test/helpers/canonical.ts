@@ -49,7 +49,8 @@ function fraction6(f: string | undefined): string {
 function timestampString(raw: string, tz: boolean): string {
   const m = /^([+-]?\d{4,6})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/.exec(raw.trim());
   if (!m) throw new Error(`not a timestamp: ${raw}`);
-  let [, y, mo, d, h, mi, s, f, zone] = m;
+  const [, , , , , , , f, zone] = m;
+  let [, y, mo, d, h, mi, s] = m;
   if (zone && zone !== 'Z' && zone !== 'UTC' && !/^[+-]00:?00$/.test(zone)) {
     // Shift to UTC: only whole-minute offsets occur.
     const sign = zone.startsWith('-') ? -1 : 1;
