@@ -1,0 +1,43 @@
+/**
+ * Per-leaf-column statistics gathered while rows are appended, for Iceberg's data file metrics:
+ * value count (nulls included), null count, NaN count, lower and upper bound. Bounds are kept
+ * only for leaves outside lists and maps, as Iceberg's writers do (a bound over a repeated
+ * field says nothing about a row).
+ */
+import { comparatorFor } from '../spec/values.js';
+import type { PrimitiveType, Value } from '../spec/types.js';
+
+export class LeafStats {
+  valueCount = 0;
+  nullCount = 0;
+  nanCount = 0;
+  min: Value = null;
+  max: Value = null;
+  private readonly cmp: (a: Value, b: Value) => number;
+  private readonly floating: boolean;
+
+  constructor(
+    readonly fieldId: number,
+    readonly type: PrimitiveType,
+    readonly keepBounds: boolean,
+  ) {
+    this.cmp = comparatorFor(type);
+    this.floating = type.type === 'float' || type.type === 'double';
+  }
+
+  observeNull(): void {
+    this.valueCount++;
+    this.nullCount++;
+  }
+
+  observe(v: Value): void {
+    this.valueCount++;
+    if (this.floating && Number.isNaN(v as number)) {
+      this.nanCount++;
+      return;
+    }
+    if (!this.keepBounds) return;
+    if (this.min === null || this.cmp(v, this.min) < 0) this.min = v;
+    if (this.max === null || this.cmp(v, this.max) > 0) this.max = v;
+  }
+}
