@@ -1,0 +1,208 @@
+/**
+ * Table metadata (spec: "Table Metadata"), v2 as the model, reading v1 and v3 without failing.
+ * Keys this module does not model are kept in `extra` and written back unchanged.
+ */
+import { FloeError } from '../errors.js';
+import { specFromJson, specToJson, sortOrderFromJson, sortOrderToJson, type PartitionSpec, type SortOrder } from './partition.js';
+import { schemaFromJson, schemaToJson } from './schema.js';
+import type { Schema } from './types.js';
+import { toLong } from './json.js';
+
+type Json = { [k: string]: unknown };
+
+export interface Snapshot {
+  readonly snapshotId: bigint;
+  readonly parentSnapshotId?: bigint;
+  readonly sequenceNumber: number;
+  readonly timestampMs: number;
+  readonly manifestList: string;
+  readonly summary: Readonly<Record<string, string>>;
+  readonly schemaId?: number;
+  readonly extra?: Json;
+}
+
+export interface SnapshotRef {
+  readonly snapshotId: bigint;
+  readonly type: 'branch' | 'tag';
+  readonly minSnapshotsToKeep?: number;
+  readonly maxSnapshotAgeMs?: number;
+  readonly maxRefAgeMs?: number;
+}
+
+export interface TableMetadata {
+  readonly formatVersion: 1 | 2 | 3;
+  readonly tableUuid: string;
+  readonly location: string;
+  readonly lastSequenceNumber: number;
+  readonly lastUpdatedMs: number;
+  readonly lastColumnId: number;
+  readonly schemas: readonly Schema[];
+  readonly currentSchemaId: number;
+  readonly partitionSpecs: readonly PartitionSpec[];
+  readonly defaultSpecId: number;
+  readonly lastPartitionId: number;
+  readonly properties: Readonly<Record<string, string>>;
+  readonly currentSnapshotId?: bigint;
+  readonly snapshots: readonly Snapshot[];
+  readonly snapshotLog: ReadonlyArray<{ snapshotId: bigint; timestampMs: number }>;
+  readonly metadataLog: ReadonlyArray<{ metadataFile: string; timestampMs: number }>;
+  readonly sortOrders: readonly SortOrder[];
+  readonly defaultSortOrderId: number;
+  readonly refs: Readonly<Record<string, SnapshotRef>>;
+  /** Keys not modelled here (statistics, partition-statistics, next-row-id, encryption keys...). */
+  readonly extra: Json;
+}
+
+const KNOWN = new Set([
+  'format-version', 'table-uuid', 'location', 'last-sequence-number', 'last-updated-ms', 'last-column-id', 'schema', 'schemas',
+  'current-schema-id', 'partition-spec', 'partition-specs', 'default-spec-id', 'last-partition-id', 'properties',
+  'current-snapshot-id', 'snapshots', 'snapshot-log', 'metadata-log', 'sort-orders', 'default-sort-order-id', 'refs',
+]);
+
+function snapshotFromJson(o: Json): Snapshot {
+  const { 'snapshot-id': id, 'parent-snapshot-id': parent, 'sequence-number': seq, 'timestamp-ms': ts, 'manifest-list': ml, summary, 'schema-id': sid, ...rest } = o;
+  return {
+    snapshotId: toLong(id),
+    ...(parent === undefined || parent === null ? {} : { parentSnapshotId: toLong(parent) }),
+    sequenceNumber: Number(seq ?? 0),
+    timestampMs: Number(ts),
+    manifestList: String(ml ?? ''),
+    summary: (summary as Record<string, string>) ?? { operation: 'append' },
+    ...(sid === undefined ? {} : { schemaId: Number(sid) }),
+    ...(Object.keys(rest).length ? { extra: rest } : {}),
+  };
+}
+
+function snapshotToJson(s: Snapshot, v: number): Json {
+  const o: Json = { 'snapshot-id': s.snapshotId };
+  if (s.parentSnapshotId !== undefined) o['parent-snapshot-id'] = s.parentSnapshotId;
+  if (v >= 2) o['sequence-number'] = s.sequenceNumber;
+  o['timestamp-ms'] = s.timestampMs;
+  o['manifest-list'] = s.manifestList;
+  o.summary = s.summary;
+  if (s.schemaId !== undefined) o['schema-id'] = s.schemaId;
+  return { ...o, ...s.extra };
+}
+
+function refFromJson(o: Json): SnapshotRef {
+  return {
+    snapshotId: toLong(o['snapshot-id']),
+    type: o.type === 'tag' ? 'tag' : 'branch',
+    ...(o['min-snapshots-to-keep'] !== undefined ? { minSnapshotsToKeep: Number(o['min-snapshots-to-keep']) } : {}),
+    ...(o['max-snapshot-age-ms'] !== undefined ? { maxSnapshotAgeMs: Number(o['max-snapshot-age-ms']) } : {}),
+    ...(o['max-ref-age-ms'] !== undefined ? { maxRefAgeMs: Number(o['max-ref-age-ms']) } : {}),
+  };
+}
+
+export function refToJson(r: SnapshotRef): Json {
+  const o: Json = { 'snapshot-id': r.snapshotId, type: r.type };
+  if (r.minSnapshotsToKeep !== undefined) o['min-snapshots-to-keep'] = r.minSnapshotsToKeep;
+  if (r.maxSnapshotAgeMs !== undefined) o['max-snapshot-age-ms'] = r.maxSnapshotAgeMs;
+  if (r.maxRefAgeMs !== undefined) o['max-ref-age-ms'] = r.maxRefAgeMs;
+  return o;
+}
+
+export function metadataFromJson(j: unknown): TableMetadata {
+  const o = j as Json;
+  const v = Number(o['format-version']);
+  if (v !== 1 && v !== 2 && v !== 3) throw new FloeError('METADATA_INVALID', `table metadata: unsupported format-version ${String(o['format-version'])}`);
+  const schemas = Array.isArray(o.schemas) ? (o.schemas as Json[]).map(schemaFromJson) : [schemaFromJson(o.schema)];
+  const specs = Array.isArray(o['partition-specs'])
+    ? (o['partition-specs'] as Json[]).map(specFromJson)
+    : [specFromJson({ 'spec-id': 0, fields: o['partition-spec'] ?? [] })];
+  const snapshots = ((o.snapshots as Json[]) ?? []).map(snapshotFromJson);
+  const current = o['current-snapshot-id'];
+  const currentSnapshotId = current === null || current === undefined || Number(current) === -1 ? undefined : toLong(current);
+  const refs: Record<string, SnapshotRef> = {};
+  for (const [k, r] of Object.entries((o.refs as Record<string, Json>) ?? {})) refs[k] = refFromJson(r);
+  if (currentSnapshotId !== undefined && !refs.main) refs.main = { snapshotId: currentSnapshotId, type: 'branch' };
+  const extra: Json = {};
+  for (const [k, x] of Object.entries(o)) if (!KNOWN.has(k)) extra[k] = x;
+  return {
+    formatVersion: v,
+    tableUuid: String(o['table-uuid'] ?? ''),
+    location: String(o.location),
+    lastSequenceNumber: Number(o['last-sequence-number'] ?? 0),
+    lastUpdatedMs: Number(o['last-updated-ms'] ?? 0),
+    lastColumnId: Number(o['last-column-id'] ?? 0),
+    schemas,
+    currentSchemaId: Number(o['current-schema-id'] ?? schemas[0]?.schemaId ?? 0),
+    partitionSpecs: specs,
+    defaultSpecId: Number(o['default-spec-id'] ?? specs[0]?.specId ?? 0),
+    lastPartitionId: Number(o['last-partition-id'] ?? Math.max(999, ...specs.flatMap((s) => s.fields.map((f) => f.fieldId)))),
+    properties: (o.properties as Record<string, string>) ?? {},
+    ...(currentSnapshotId === undefined ? {} : { currentSnapshotId }),
+    snapshots,
+    snapshotLog: ((o['snapshot-log'] as Json[]) ?? []).map((e) => ({ snapshotId: toLong(e['snapshot-id']), timestampMs: Number(e['timestamp-ms']) })),
+    metadataLog: ((o['metadata-log'] as Json[]) ?? []).map((e) => ({ metadataFile: String(e['metadata-file']), timestampMs: Number(e['timestamp-ms']) })),
+    sortOrders: ((o['sort-orders'] as Json[]) ?? [{ 'order-id': 0, fields: [] }]).map(sortOrderFromJson),
+    defaultSortOrderId: Number(o['default-sort-order-id'] ?? 0),
+    refs,
+    extra,
+  };
+}
+
+export function metadataToJson(m: TableMetadata): Json {
+  const o: Json = {
+    'format-version': m.formatVersion,
+    'table-uuid': m.tableUuid,
+    location: m.location,
+    'last-sequence-number': m.lastSequenceNumber,
+    'last-updated-ms': m.lastUpdatedMs,
+    'last-column-id': m.lastColumnId,
+    'current-schema-id': m.currentSchemaId,
+    schemas: m.schemas.map(schemaToJson),
+    'default-spec-id': m.defaultSpecId,
+    'partition-specs': m.partitionSpecs.map(specToJson),
+    'last-partition-id': m.lastPartitionId,
+    'default-sort-order-id': m.defaultSortOrderId,
+    'sort-orders': m.sortOrders.map(sortOrderToJson),
+    properties: m.properties,
+    'current-snapshot-id': m.currentSnapshotId ?? -1,
+    refs: Object.fromEntries(Object.entries(m.refs).map(([k, r]) => [k, refToJson(r)])),
+    snapshots: m.snapshots.map((s) => snapshotToJson(s, m.formatVersion)),
+    'snapshot-log': m.snapshotLog.map((e) => ({ 'snapshot-id': e.snapshotId, 'timestamp-ms': e.timestampMs })),
+    'metadata-log': m.metadataLog.map((e) => ({ 'metadata-file': e.metadataFile, 'timestamp-ms': e.timestampMs })),
+  };
+  if (m.formatVersion === 1) {
+    const s = currentSchema(m);
+    o.schema = schemaToJson(s);
+    o['partition-spec'] = specToJson(defaultSpec(m)).fields;
+  }
+  return { ...o, ...m.extra };
+}
+
+export function currentSchema(m: TableMetadata): Schema {
+  const s = m.schemas.find((x) => x.schemaId === m.currentSchemaId);
+  if (!s) throw new FloeError('METADATA_INVALID', `table metadata: current schema ${m.currentSchemaId} is missing`);
+  return s;
+}
+
+export function defaultSpec(m: TableMetadata): PartitionSpec {
+  const s = m.partitionSpecs.find((x) => x.specId === m.defaultSpecId);
+  if (!s) throw new FloeError('METADATA_INVALID', `table metadata: default spec ${m.defaultSpecId} is missing`);
+  return s;
+}
+
+export function snapshotById(m: TableMetadata, id: bigint): Snapshot | undefined {
+  return m.snapshots.find((s) => s.snapshotId === id);
+}
+
+/** The snapshot a branch points at (main by default). */
+export function branchHead(m: TableMetadata, branch = 'main'): Snapshot | undefined {
+  const ref = m.refs[branch];
+  const id = ref?.snapshotId ?? (branch === 'main' ? m.currentSnapshotId : undefined);
+  return id === undefined ? undefined : snapshotById(m, id);
+}
+
+/** Newest first: a snapshot and its parents, as far as the metadata still holds them. */
+export function* ancestors(m: TableMetadata, from: Snapshot | undefined): Generator<Snapshot> {
+  const byId = new Map(m.snapshots.map((s) => [s.snapshotId, s]));
+  let s = from;
+  const seen = new Set<bigint>();
+  while (s && !seen.has(s.snapshotId)) {
+    seen.add(s.snapshotId);
+    yield s;
+    s = s.parentSnapshotId === undefined ? undefined : byId.get(s.parentSnapshotId);
+  }
+}
