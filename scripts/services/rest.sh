@@ -1,7 +1,8 @@
 # rest: Iceberg's REST catalog test server (iceberg-open-api, a runnable jar), a JDBC catalog on
 # SQLite and S3FileIO against the s3 service. Strict about commit requirements, which is why
 # Floe tests against it. Note: this server has no bind-address setting; it listens on all
-# interfaces (the port is still only used from 127.0.0.1 by the tests).
+# interfaces (the port is still only used from 127.0.0.1 by the tests). One JDBC client
+# (CATALOG_CLIENTS=1): with more, concurrent commits hit SQLITE_BUSY and answer 500.
 ICEBERG_REST_VERSION=1.10.1
 rest_timeout=90
 
@@ -21,7 +22,7 @@ rest_start() {
   REST_PORT="$FLOE_REST_PORT" \
   CATALOG_WAREHOUSE="s3://$FLOE_S3_BUCKET/rest" \
   CATALOG_URI="jdbc:sqlite:file:$d/catalog.db" \
-  CATALOG_JDBC_USER=user CATALOG_JDBC_PASSWORD=password \
+  CATALOG_JDBC_USER=user CATALOG_JDBC_PASSWORD=password CATALOG_CLIENTS=1 \
   CATALOG_IO__IMPL=org.apache.iceberg.aws.s3.S3FileIO \
   CATALOG_S3_ENDPOINT="http://127.0.0.1:$FLOE_S3_PORT" \
   CATALOG_S3_PATH__STYLE__ACCESS=true \
