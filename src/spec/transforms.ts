@@ -150,8 +150,10 @@ export function compileTransform(t: Transform, source: PrimitiveType): (v: Value
       return (v) => (v === null || v === undefined ? null : (bucketHash(v, source) & 0x7fffffff) % t.n);
     case 'truncate': {
       const W = BigInt(t.width);
-      if (source.type === 'int') return (v) => (v === null || v === undefined ? null : (v as number) - ((((v as number) % t.width) + t.width) % t.width));
-      if (source.type === 'long' || source.type === 'decimal') return (v) => (v === null || v === undefined ? null : (v as bigint) - ((((v as bigint) % W) + W) % W));
+      // int and long wrap on overflow as Java's int/long arithmetic does (the reference engines).
+      if (source.type === 'int') return (v) => (v === null || v === undefined ? null : ((v as number) - ((((v as number) % t.width) + t.width) % t.width)) | 0);
+      if (source.type === 'long') return (v) => (v === null || v === undefined ? null : BigInt.asIntN(64, (v as bigint) - ((((v as bigint) % W) + W) % W)));
+      if (source.type === 'decimal') return (v) => (v === null || v === undefined ? null : (v as bigint) - ((((v as bigint) % W) + W) % W));
       if (source.type === 'string') return (v) => (v === null || v === undefined ? null : truncateString(v as string, t.width));
       return (v) => (v === null || v === undefined ? null : (v as Uint8Array).slice(0, t.width));
     }
