@@ -12,7 +12,7 @@ import { TableWriter, parseIdent, type TableOps } from '../src/iceberg/index.js'
 import { schemaToJson, indexById } from '../src/spec/schema.js';
 import { buildSpec, specToJson, type PartitionSpec } from '../src/spec/partition.js';
 import type { Transform } from '../src/spec/transforms.js';
-import type { NestedField, PrimitiveType, Schema, Value } from '../src/spec/types.js';
+import type { NestedField, Schema, Value } from '../src/spec/types.js';
 import { ALL_TYPES, ALL_TYPES_ROWS } from '../test/helpers/all-types.js';
 import { canonicalRows, type Canon } from '../test/helpers/canonical.js';
 import { pyiceberg, pyicebergScan, sparkQuery, trinoQuery } from '../test/helpers/engines.js';
