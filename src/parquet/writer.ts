@@ -26,6 +26,12 @@ export interface ParquetWriterOptions {
   /** Data page size limit in bytes (default 1 MiB). */
   pageBytes?: number;
   dictionary?: boolean;
+  /**
+   * Dictionary page size limit (default 64 KiB): a column whose dictionary grows past it falls
+   * back to plain encoding early. arrow-rs defaults to 1 MiB, which on high-cardinality columns
+   * (ids, sessions) costs time and bytes: measured in docs/decisions.md.
+   */
+  dictionaryPageBytes?: number;
   /** Metrics mode truncate(N) for string and binary bounds (default 16). */
   truncateBounds?: number;
 }
@@ -38,12 +44,26 @@ const CODECS: Record<Compression, pw.Compression> = {
   none: pw.Compression.UNCOMPRESSED,
 };
 
-function writerProperties(o: Required<ParquetWriterOptions>): pw.WriterProperties {
+export function withDefaults(o: ParquetWriterOptions = {}): Required<ParquetWriterOptions> {
+  return {
+    compression: 'zstd',
+    rowGroupRows: 100_000,
+    rowGroupBytes: 64 * 1024 * 1024,
+    pageBytes: 1024 * 1024,
+    dictionary: true,
+    dictionaryPageBytes: 64 * 1024,
+    truncateBounds: 16,
+    ...o,
+  };
+}
+
+export function writerProperties(o: Required<ParquetWriterOptions>): pw.WriterProperties {
   return new pw.WriterPropertiesBuilder()
     .setCompression(CODECS[o.compression])
     .setMaxRowGroupSize(o.rowGroupRows)
     .setDataPageSizeLimit(o.pageBytes)
     .setDictionaryEnabled(o.dictionary)
+    .setDictionaryPageSizeLimit(o.dictionaryPageBytes)
     .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
     .setCreatedBy('floe')
     .build();
@@ -72,9 +92,12 @@ export interface ParquetFileWriterInit {
   options?: ParquetWriterOptions;
 }
 
-export class ParquetFileWriter {
-  private readonly builder: RecordBatchBuilder;
-  private readonly opts: Required<ParquetWriterOptions>;
+/**
+ * Arrow record batches in, Parquet bytes out to an OutputFile, one row group per batch (arrow-rs
+ * in WebAssembly through parquet-wasm's streaming writer). At most one batch waits to be
+ * encoded, so memory is bounded by the row group.
+ */
+export class ParquetStream {
   private readonly queue: pw.RecordBatch[] = [];
   private wake: (() => void) | undefined;
   private drained: (() => void) | undefined;
@@ -82,55 +105,24 @@ export class ParquetFileWriter {
   private pump: Promise<void> | undefined;
   private tail: Uint8Array[] = [];
   private tailBytes = 0;
-  private written = 0;
-  private rows = 0;
   private failed: unknown;
-  private closed = false;
+  written = 0;
 
-  constructor(private readonly init: ParquetFileWriterInit) {
-    this.builder = new RecordBatchBuilder(init.schema);
-    this.opts = {
-      compression: 'zstd',
-      rowGroupRows: 100_000,
-      rowGroupBytes: 64 * 1024 * 1024,
-      pageBytes: 1024 * 1024,
-      dictionary: true,
-      truncateBounds: 16,
-      ...init.options,
-    };
-  }
+  constructor(
+    private readonly out: OutputFile,
+    private readonly location: string,
+    private readonly props: () => pw.WriterProperties,
+  ) {}
 
-  /** Appends a row; throws CONVERT_FAILED (nothing appended) when a value does not fit the schema. */
-  write(row: { [k: string]: Value }): Promise<void> | void {
-    if (this.closed) throw new FloeError('INTERNAL', 'ParquetFileWriter: write after close');
-    this.builder.append(row);
-    this.rows++;
-    if (this.builder.rows >= this.opts.rowGroupRows || this.builder.byteSize() >= this.opts.rowGroupBytes) return this.flush();
-  }
-
-  bufferedBytes(): number {
-    return this.builder.byteSize();
-  }
-
-  /** Bytes written so far plus what is buffered (buffered bytes shrink when compressed; a fair guess). */
-  estimatedBytes(): number {
-    return this.written + this.builder.byteSize() / 4;
-  }
-
-  /** Ends the current row group: encodes it and hands it to the stream. */
-  async flush(): Promise<void> {
+  async write(batch: arrow.RecordBatch): Promise<void> {
     if (this.failed) throw this.failed;
-    if (this.builder.rows === 0) return;
-    const batch = this.builder.flush();
-    const ipc = arrow.tableToIPC(new arrow.Table([batch]), 'stream');
-    const table = pw.Table.fromIPCStream(ipc);
+    const table = pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table([batch]), 'stream'));
     const rb = table.recordBatch(0);
     table.free();
     if (!rb) return;
     this.queue.push(rb);
     this.start();
     this.wake?.();
-    // Back-pressure: at most one row group waits to be encoded.
     while (this.queue.length > 1 && !this.failed) await new Promise<void>((r) => (this.drained = r));
     if (this.failed) throw this.failed;
   }
@@ -147,17 +139,17 @@ export class ParquetFileWriter {
       },
     });
     this.pump = (async () => {
-      const out = (await pw.transformParquetStream(input, writerProperties(this.opts))) as ReadableStream<Uint8Array>;
-      const reader = out.getReader();
+      const stream = (await pw.transformParquetStream(input, this.props())) as ReadableStream<Uint8Array>;
+      const reader = stream.getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
         this.keepTail(value);
         this.written += value.byteLength;
-        await this.init.out.write(value);
+        await this.out.write(value);
       }
     })().catch((err: unknown) => {
-      this.failed = err instanceof FloeError ? err : new FloeError('STORAGE_ERROR', `writing ${this.init.location} failed: ${(err as Error).message}`, { cause: err, retryable: true });
+      this.failed = err instanceof FloeError ? err : new FloeError('STORAGE_ERROR', `writing ${this.location} failed: ${(err as Error).message}`, { cause: err, retryable: true });
       this.drained?.();
     });
   }
@@ -171,37 +163,82 @@ export class ParquetFileWriter {
     }
   }
 
+  /** Finishes the file; returns its size and its footer. */
+  async close(): Promise<{ size: number; footer: ReturnType<typeof parquetMetadata> }> {
+    this.start();
+    this.ending = true;
+    this.wake?.();
+    await this.pump;
+    if (this.failed) throw this.failed;
+    const size = await this.out.close();
+    const tail = Buffer.concat(this.tail, this.tailBytes);
+    return { size, footer: parquetMetadata(tail.buffer.slice(tail.byteOffset, tail.byteOffset + tail.byteLength) as ArrayBuffer) };
+  }
+
+  async abort(): Promise<void> {
+    this.ending = true;
+    this.queue.length = 0;
+    this.wake?.();
+    await this.pump?.catch(() => undefined);
+    await this.out.abort();
+  }
+}
+
+export class ParquetFileWriter {
+  private readonly builder: RecordBatchBuilder;
+  private readonly opts: Required<ParquetWriterOptions>;
+  private readonly stream: ParquetStream;
+  private rows = 0;
+  private closed = false;
+
+  constructor(private readonly init: ParquetFileWriterInit) {
+    this.builder = new RecordBatchBuilder(init.schema);
+    this.opts = withDefaults(init.options);
+    this.stream = new ParquetStream(init.out, init.location, () => writerProperties(this.opts));
+  }
+
+  /** Appends a row; throws CONVERT_FAILED (nothing appended) when a value does not fit the schema. */
+  write(row: { [k: string]: Value }): Promise<void> | void {
+    if (this.closed) throw new FloeError('INTERNAL', 'ParquetFileWriter: write after close');
+    this.builder.append(row);
+    this.rows++;
+    if (this.builder.rows >= this.opts.rowGroupRows || this.builder.byteSize() >= this.opts.rowGroupBytes) return this.flush();
+  }
+
+  bufferedBytes(): number {
+    return this.builder.byteSize();
+  }
+
+  /** Bytes written so far plus what is buffered (buffered bytes shrink when compressed; a fair guess). */
+  estimatedBytes(): number {
+    return this.stream.written + this.builder.byteSize() / 4;
+  }
+
+  /** Ends the current row group: hands it to the encoder. */
+  async flush(): Promise<void> {
+    if (this.builder.rows === 0) return;
+    await this.stream.write(this.builder.flush());
+  }
+
   async close(): Promise<DataFile> {
     if (this.closed) throw new FloeError('INTERNAL', 'ParquetFileWriter: closed twice');
+    this.closed = true;
     try {
       await this.flush();
-      this.start(); // a file with no rows still gets a valid (empty) Parquet file
-      this.closed = true;
-      this.ending = true;
-      this.wake?.();
-      await this.pump;
-      if (this.failed) throw this.failed;
-      const size = await this.init.out.close();
-      return this.dataFile(size);
+      const { size, footer } = await this.stream.close();
+      return this.dataFile(size, footer);
     } catch (err) {
-      this.closed = true;
-      await this.init.out.abort();
+      await this.stream.abort();
       throw err;
     }
   }
 
   async abort(): Promise<void> {
     this.closed = true;
-    this.ending = true;
-    this.queue.length = 0;
-    this.wake?.();
-    await this.pump?.catch(() => undefined);
-    await this.init.out.abort();
+    await this.stream.abort();
   }
 
-  private dataFile(size: number): DataFile {
-    const tail = Buffer.concat(this.tail, this.tailBytes);
-    const meta = parquetMetadata(tail.buffer.slice(tail.byteOffset, tail.byteOffset + tail.byteLength) as ArrayBuffer);
+  private dataFile(size: number, meta: ReturnType<typeof parquetMetadata>): DataFile {
     // Leaf column path -> field id, from the schema elements the writer emitted.
     const ids = new Map<string, number>();
     const walk = (i: number, prefix: string[]): number => {

@@ -1,0 +1,1 @@
+export { ParquetFileWriter, ParquetStream, boundsOf, withDefaults, writerProperties, type Compression, type ParquetWriterOptions, type ParquetFileWriterInit } from './writer.js';
