@@ -1,7 +1,29 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { VERSION } from './version.js';
+import { FloeError, isFloeError } from './errors.js';
+import { loadConfig, type FloeConfig } from './config/index.js';
+import { createLogger } from './observability/index.js';
+import { createClients, runService } from './service.js';
+import { topicOffsets } from './kafka/consumer.js';
+import { storedOffsets } from './commit/index.js';
+import { ancestors, branchHead } from './spec/metadata.js';
+import { parseIdent } from './iceberg/index.js';
 
-/** Builds the `floe` command line. Subcommands are added by the parts that own them. */
+function configOrExit(path: string): FloeConfig {
+  try {
+    return loadConfig(path);
+  } catch (err) {
+    if (isFloeError(err, 'CONFIG_INVALID')) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+const configOption = () => new Option('-c, --config <file>', 'the Floe config file (YAML)').makeOptionMandatory();
+
+/** Builds the `floe` command line. */
 export function buildCli(): Command {
   const program = new Command();
   program
@@ -9,5 +31,114 @@ export function buildCli(): Command {
     .description('Keeps Apache Iceberg tables in step with Kafka topics, exactly once.')
     .version(VERSION, '-v, --version', 'print the Floe version')
     .showHelpAfterError();
+
+  program
+    .command('run')
+    .description('run the sink: consume the mapped topics and commit them to their tables')
+    .addOption(configOption())
+    .option('--stop-timeout <seconds>', 'bound on the graceful stop after SIGTERM', '60')
+    .action(async (opts: { config: string; stopTimeout: string }) => {
+      const config = configOrExit(opts.config);
+      const log = createLogger();
+      const svc = await runService(config, log);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'stopping: no more fetching; committing what is buffered, then leaving the group');
+        const bound = setTimeout(() => {
+          log.error('graceful stop took too long; exiting (uncommitted records are re-read on the next start)');
+          process.exit(1);
+        }, Number(opts.stopTimeout) * 1000);
+        svc.stop().then(
+          () => {
+            clearTimeout(bound);
+            log.info('stopped');
+            process.exit(0);
+          },
+          (err: unknown) => {
+            log.error({ err }, 'error while stopping');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+
+  program
+    .command('check')
+    .description('validate the config and connect to Kafka, the registry, the catalog and the store')
+    .addOption(configOption())
+    .action(async (opts: { config: string }) => {
+      const config = configOrExit(opts.config);
+      const log = createLogger({ level: 'warn' });
+      const c = createClients(config, log);
+      const results: Array<[string, string]> = [];
+      const probe = async (name: string, fn: () => Promise<string>) => {
+        try {
+          results.push([name, `ok  ${await fn()}`]);
+        } catch (err) {
+          results.push([name, `FAIL ${(err as Error).message}`]);
+        }
+      };
+      await probe('kafka', async () => {
+        const admin = c.kafka.admin();
+        await admin.connect();
+        const topics = await admin.listTopics();
+        await admin.disconnect();
+        return `${config.kafka.brokers.join(',')}: ${topics.length} topics`;
+      });
+      if (c.registry) await probe('registry', async () => `${config.registry?.url}: reachable (${(await fetch(`${config.registry?.url}/subjects`)).status})`);
+      await probe('catalog', async () => `${config.catalog?.uri}: ${(await c.catalog.listNamespaces()).length} namespaces`);
+      for (const m of config.mappings) {
+        await probe(`table ${m.table}`, async () => ((await c.catalog.tableExists(parseIdent(m.table))) ? 'exists' : m.autoCreate ? 'will be created on the first record' : 'MISSING and autoCreate is off'));
+      }
+      for (const [k, v] of results) console.log(`${k.padEnd(28)} ${v}`);
+      await c.io.close();
+      process.exit(results.some(([, v]) => v.startsWith('FAIL')) ? 1 : 0);
+    });
+
+  program
+    .command('status')
+    .description('per table and partition: offset in the table, Kafka end offset, lag, age of the last commit')
+    .addOption(configOption())
+    .option('--json', 'print JSON')
+    .action(async (opts: { config: string; json?: boolean }) => {
+      const config = configOrExit(opts.config);
+      const c = createClients(config, createLogger({ level: 'warn' }));
+      const rows: Array<Record<string, unknown>> = [];
+      for (const m of config.mappings) {
+        const topics = m.topics ?? [];
+        const offsets = await topicOffsets(c.kafka, topics, config.kafka.groupId);
+        for (const table of [m.table]) {
+          let stored = new Map<string, Map<number, number>>() as ReturnType<typeof storedOffsets>;
+          let age: number | undefined;
+          try {
+            const meta = (await c.catalog.loadTable(parseIdent(table))).metadata;
+            const head = branchHead(meta);
+            stored = storedOffsets(ancestors(meta, head), config.kafka.groupId);
+            age = head ? Math.round((Date.now() - head.timestampMs) / 1000) : undefined;
+          } catch (err) {
+            if (!isFloeError(err, 'NOT_FOUND')) throw err;
+          }
+          for (const [k, o] of offsets) {
+            const [topic, p] = k.split('\u0000') as [string, string];
+            const inTable = stored.get(topic)?.get(Number(p));
+            rows.push({ table, topic, partition: Number(p), table_offset: inTable ?? null, end_offset: o.high, lag: o.high - (inTable ?? o.low), last_commit_age_s: age ?? null, below_log_start: inTable !== undefined && inTable < o.low });
+          }
+        }
+      }
+      if (opts.json) console.log(JSON.stringify(rows, null, 2));
+      else {
+        console.log(['table', 'topic', 'partition', 'table_offset', 'end_offset', 'lag', 'last_commit_age_s'].join('\t'));
+        for (const r of rows) console.log([r.table, r.topic, r.partition, r.table_offset ?? '-', r.end_offset, r.lag, r.last_commit_age_s ?? '-'].join('\t') + (r.below_log_start ? '\tSTORED OFFSET BELOW LOG START' : ''));
+      }
+      await c.io.close();
+      process.exit(0);
+    });
+
   return program;
 }
+
+export { FloeError };

@@ -131,6 +131,11 @@ export class TableCursor {
     for (const k of keys) this.start.delete(k);
   }
 
+  /** Where the table's data ends for a partition (its committed position). */
+  position(key: TopicPartitionKey): number | undefined {
+    return this.start.get(key);
+  }
+
   /** Rule 2: a record below the table's start is already in the table (or not ours). */
   accepts(key: TopicPartitionKey, offset: number): boolean {
     const s = this.start.get(key);

@@ -24,8 +24,11 @@ export interface AppendOptions {
   properties?: Record<string, string>;
   /** Summary key that identifies this commit across retries (DESIGN §2 rule 5). */
   commitIdKey?: string;
-  /** Called with the table state every attempt builds on; throw to abort the append. */
-  recheck?: (meta: TableMetadata) => void;
+  /**
+   * Called with the table state every attempt builds on: throw to abort the append (the sink's
+   * offset fence), or return summary properties computed from that state (the merged offset map).
+   */
+  prepare?: (meta: TableMetadata) => Record<string, string> | void;
   maxAttempts?: number;
   /** Reuse a loaded table instead of loading it first. */
   loaded?: LoadedTable;
@@ -145,7 +148,7 @@ export class TableOps {
 
     for (let attempt = 1; ; attempt++) {
       const meta = table.metadata;
-      opts.recheck?.(meta);
+      const prepared = opts.prepare?.(meta) ?? {};
       const parent = branchHead(meta);
       const seq = meta.formatVersion >= 2 ? meta.lastSequenceNumber + 1 : 0;
       if (opts.files.length > 0 && !manifest) manifest = await this.writeManifest(meta, snapshotId, opts.files);
@@ -167,7 +170,7 @@ export class TableOps {
         sequenceNumber: seq,
         timestampMs: Math.max(Date.now(), (parent?.timestampMs ?? 0) + 1),
         manifestList: listLocation,
-        summary: appendSummary(opts.files, parent, partitions, props),
+        summary: appendSummary(opts.files, parent, partitions, { ...props, ...prepared }),
         schemaId: meta.currentSchemaId,
       };
       try {

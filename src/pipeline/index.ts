@@ -1,0 +1,2 @@
+export { Pipeline, type PipelineDeps } from './pipeline.js';
+export { DEAD_LETTER_SCHEMA, deadLetterRow, defaultDeadLetterTable } from './dead-letter.js';

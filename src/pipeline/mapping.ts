@@ -1,0 +1,81 @@
+/** A mapping of the config made ready to run: its decoder, targets and dead-letter table. */
+import { FloeError } from '../errors.js';
+import type { FloeConfig, MappingConfig } from '../config/index.js';
+import { Decoder, declaredSchema, type Format } from '../decode/decoder.js';
+import type { RegistryClient } from '../decode/registry.js';
+import type { NestedField, Schema, Value } from '../spec/types.js';
+import { defaultDeadLetterTable, type RawRecord } from './dead-letter.js';
+
+export interface Mapping {
+  readonly cfg: MappingConfig;
+  readonly decoder: Decoder;
+  /** The table a decoded value goes to; throws ROUTE_FAILED when it cannot be routed. */
+  route(value: unknown): string;
+  /** Every table this mapping may write, dead-letter table included. */
+  readonly tables: readonly string[];
+  readonly deadLetterTable: string;
+  matches(topic: string): boolean;
+  /** The `_kafka` column's struct fields (empty when no Kafka columns were asked for). */
+  readonly kafkaFields: readonly NestedField[];
+  kafkaValue(r: RawRecord): Value;
+}
+
+const KAFKA_FIELD_TYPES: Record<string, NestedField['type']> = {
+  topic: { type: 'string' },
+  partition: { type: 'int' },
+  offset: { type: 'long' },
+  timestamp: { type: 'timestamptz' },
+  key: { type: 'binary' },
+  headers: { type: 'map', keyId: 0, key: { type: 'string' }, valueId: 0, valueRequired: false, value: { type: 'binary' } },
+};
+
+export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: RegistryClient | undefined): Mapping {
+  const dl = cfg.deadLetter ?? config.deadLetter;
+  if (dl.topic) throw new FloeError('CONFIG_INVALID', `deadLetter.topic is not supported yet; use deadLetter.table (or leave it out for ${defaultDeadLetterTable(cfg.table)})`);
+  const deadLetterTable = dl.table ?? defaultDeadLetterTable(cfg.table);
+  const declared = cfg.schema ? declaredSchema(cfg.schema) : undefined;
+  const decoder = new Decoder(cfg.format as Format, registry, declared);
+  const routeCfg = cfg.route;
+  const targets = routeCfg ? [...new Set([...Object.values(routeCfg.tables), ...(routeCfg.default ? [routeCfg.default] : [])])] : [cfg.table];
+  const path = routeCfg?.field.split('.') ?? [];
+  let id = 10_000;
+  const kafkaFields: NestedField[] = cfg.kafkaColumns.map((c) => {
+    const t = KAFKA_FIELD_TYPES[c] as NestedField['type'];
+    return { id: id++, name: c, required: false, type: t.type === 'map' ? { ...t, keyId: id++, valueId: id++ } : t };
+  });
+  return {
+    cfg,
+    decoder,
+    deadLetterTable,
+    tables: [...targets, deadLetterTable],
+    kafkaFields,
+    matches: (topic) => (cfg.topics ? cfg.topics.includes(topic) : (cfg.topicPattern as RegExp).test(topic)),
+    route: (value) => {
+      if (!routeCfg) return cfg.table;
+      let v: unknown = value;
+      for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+      const key = v === null || v === undefined ? undefined : String(v);
+      const t = (key !== undefined ? routeCfg.tables[key] : undefined) ?? routeCfg.default;
+      if (!t) throw new FloeError('ROUTE_FAILED', `routing field '${routeCfg.field}' is ${key === undefined ? 'missing' : `'${key}'`}, which no route.tables entry names and there is no route.default`);
+      return t;
+    },
+    kafkaValue: (r) => {
+      const o: { [k: string]: Value } = {};
+      for (const c of cfg.kafkaColumns) {
+        if (c === 'topic') o.topic = r.topic;
+        else if (c === 'partition') o.partition = r.partition;
+        else if (c === 'offset') o.offset = BigInt(r.offset);
+        else if (c === 'timestamp') o.timestamp = r.timestamp === undefined ? null : BigInt(r.timestamp) * 1000n;
+        else if (c === 'key') o.key = r.key;
+        else o.headers = r.headers.map(([k, v]) => [k, v] as [Value, Value]);
+      }
+      return o;
+    },
+  };
+}
+
+/** The table schema for a mapping: the value's fields, plus `_kafka` when Kafka columns were asked for. */
+export function withKafkaColumns(schema: Schema, m: Mapping): Schema {
+  if (m.kafkaFields.length === 0) return schema;
+  return { ...schema, fields: [...schema.fields, { id: 9_999, name: '_kafka', required: false, type: { type: 'struct', fields: m.kafkaFields } }] };
+}

@@ -1,0 +1,352 @@
+/**
+ * The sink: wires consumer, decoders, table sinks and commits for every mapping. The only place
+ * that knows all stages. Exactly-once per DESIGN §2: resume from the tables on every assignment,
+ * skip what a table has, commit each table's batch fenced by contiguity, re-seek from the tables
+ * after a fence or a whole-service error, and commit group offsets only as a hint.
+ */
+import type { Kafka } from 'kafkajs';
+import { FloeError, isFloeError, describeError } from '../errors.js';
+import type { FloeConfig } from '../config/index.js';
+import { ConsumedPositions, planResume, tpKey } from '../commit/index.js';
+import type { RegistryClient } from '../decode/registry.js';
+import { compileConverter } from '../decode/convert.js';
+import { parseIdent, type TableOps } from '../iceberg/index.js';
+import type { FileIO } from '../io/file-io.js';
+import { FloeConsumer, topicOffsets, type KafkaRecord, type TopicPartition } from '../kafka/consumer.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { buildSpec, specToJson } from '../spec/partition.js';
+import { schemaToJson } from '../spec/schema.js';
+import { currentSchema } from '../spec/metadata.js';
+import type { Schema, Value } from '../spec/types.js';
+import { DEAD_LETTER_SCHEMA, deadLetterRow } from './dead-letter.js';
+import { Lock } from './lock.js';
+import { buildMapping, withKafkaColumns, type Mapping } from './mapping.js';
+import { TableSink } from './table-sink.js';
+
+export interface PipelineDeps {
+  config: FloeConfig;
+  kafka: Kafka;
+  ops: TableOps;
+  io: FileIO;
+  registry: RegistryClient | undefined;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export class Pipeline {
+  private readonly mappings: Mapping[];
+  private readonly sinks = new Map<string, TableSink>();
+  private readonly positions = new ConsumedPositions();
+  private readonly lock = new Lock();
+  private readonly converters = new Map<string, (v: unknown) => { [k: string]: Value }>();
+  private readonly consumer: FloeConsumer;
+  private timer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> | undefined;
+  private lastTick = 0;
+  private stopped = false;
+  private outageUntil = 0;
+  ready = false;
+  lastError: string | undefined;
+
+  constructor(private readonly d: PipelineDeps) {
+    this.mappings = d.config.mappings.map((m) => buildMapping(m, d.config, d.registry));
+    for (const m of this.mappings) for (const t of m.tables) this.sink(t);
+    this.consumer = new FloeConsumer(d.kafka, { ...d.config.kafka }, {
+      onAssign: (parts) => this.onAssign(parts),
+      onBatch: (records, hb) => this.onBatch(records, hb),
+      onCrash: (err) => {
+        this.lastError = describeError(err);
+        d.log.error({ err }, 'the Kafka consumer crashed');
+      },
+    }, d.log.child({ component: 'kafka' }));
+  }
+
+  private sink(name: string): TableSink {
+    let s = this.sinks.get(name);
+    if (!s) {
+      s = new TableSink(name, parseIdent(name), {
+        ops: this.d.ops,
+        io: this.d.io,
+        group: this.d.config.kafka.groupId,
+        writer: {
+          targetFileBytes: this.d.config.writer.targetFileSize,
+          compression: this.d.config.writer.compression,
+          rowGroupRows: this.d.config.writer.rowGroupSize,
+        },
+        log: this.d.log.child({ component: 'commit', table: name }),
+        metrics: this.d.metrics,
+      });
+      this.sinks.set(name, s);
+    }
+    return s;
+  }
+
+  async start(): Promise<void> {
+    const topics = this.mappings.flatMap((m): Array<string | RegExp> => m.cfg.topics ?? [m.cfg.topicPattern as RegExp]);
+    this.timer = setInterval(() => void this.tick(false), Math.min(1000, this.d.config.commit.interval));
+    await this.consumer.start({ topics, fromBeginning: this.d.config.kafka.autoOffsetReset === 'earliest' });
+  }
+
+  private tablesOf(topic: string): string[] {
+    return [...new Set(this.mappings.filter((m) => m.matches(topic)).flatMap((m) => m.tables))];
+  }
+
+  /** Rule 1, on every new assignment (and after a fence or an outage): resume from the tables. */
+  private async onAssign(parts: TopicPartition[]): Promise<Array<TopicPartition & { offset: number }>> {
+    return this.lock.run(async () => {
+      this.ready = false;
+      await this.committing?.catch(() => undefined);
+      for (const s of this.sinks.values()) await s.discard();
+      const topics = [...new Set(parts.map((p) => p.topic))];
+      const names = new Set(topics.flatMap((t) => this.tablesOf(t)));
+      for (const name of names) {
+        const s = this.sink(name);
+        try {
+          s.loaded = await this.d.ops.catalog.loadTable(s.ident);
+        } catch (err) {
+          if (!isFloeError(err, 'NOT_FOUND')) throw err;
+          s.loaded = undefined;
+        }
+        s.fenced = false;
+      }
+      const offsets = topics.length ? await topicOffsets(this.d.kafka, topics, this.d.config.kafka.groupId) : new Map();
+      const at = (t: string, p: number) => offsets.get(`${t}\u0000${p}`);
+      const plan = planResume({
+        partitions: parts,
+        tables: new Map([...names].map((n) => [n, this.sink(n).stored()])),
+        tablesOf: (t) => this.tablesOf(t),
+        groupOffset: (t, p) => at(t, p)?.group,
+        logStart: (t, p) => at(t, p)?.low ?? 0,
+        logEnd: (t, p) => at(t, p)?.high ?? 0,
+        reset: this.d.config.kafka.autoOffsetReset,
+      });
+      for (const tr of plan.truncated) {
+        this.d.metrics.offsetsTruncated.inc({ table: tr.table, topic: tr.topic, partition: String(tr.partition) });
+        this.d.log.error(tr, `table ${tr.table} stored offset ${tr.stored} of ${tr.topic}[${tr.partition}] is below the log start ${tr.logStart}: retention deleted records the table never got; going on from the log start`);
+      }
+      this.positions.assign(plan.seek);
+      for (const [name, s] of this.sinks) s.cursor.reset(plan.starts.get(name));
+      this.ready = true;
+      this.d.log.info({ partitions: parts.length, tables: names.size }, 'assigned: resuming from the offsets stored in the tables');
+      return [...plan.seek].map(([k, offset]) => {
+        const i = k.lastIndexOf('\u0000');
+        return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset };
+      });
+    });
+  }
+
+  private async onBatch(records: KafkaRecord[], heartbeat: () => Promise<void>): Promise<void> {
+    if (this.stopped) return;
+    await this.lock.run(async () => {
+      let n = 0;
+      try {
+        for (const r of records) {
+          const key = tpKey(r.topic, r.partition);
+          if (!this.positions.consumed(key, r.offset)) continue;
+          this.d.metrics.recordsIn.inc({ topic: r.topic });
+          this.d.metrics.bytesIn.inc({ topic: r.topic }, r.size);
+          for (const m of this.mappings) if (m.matches(r.topic)) await this.process(m, r, key);
+          if (++n % 2000 === 0) await heartbeat();
+        }
+      } catch (err) {
+        // A whole-service fault (catalog, store or registry unavailable): nothing may be
+        // skipped, so drop everything buffered and resume from the tables after a pause.
+        this.lastError = describeError(err);
+        this.d.log.error({ err: describeError(err) }, 'processing stopped by a service error; re-reading from the tables after a pause');
+        this.outageUntil = Date.now() + 5000;
+        this.positions.assign(new Map());
+        setTimeout(() => this.consumer.replan(), 5000);
+        return;
+      }
+    });
+    this.checkPressure();
+  }
+
+  private async process(m: Mapping, r: KafkaRecord, key: string): Promise<void> {
+    const where = `${r.topic}[${r.partition}]@${r.offset}`;
+    let decoded;
+    try {
+      decoded = await m.decoder.decode(r.value, where);
+    } catch (err) {
+      if (isFloeError(err) && err.retryable) throw err;
+      return this.deadLetter(m, r, key, err, m.cfg.table);
+    }
+    let table: string;
+    try {
+      table = m.route(decoded.value);
+    } catch (err) {
+      return this.deadLetter(m, r, key, err, undefined);
+    }
+    const s = this.sink(table);
+    if (!s.cursor.accepts(key, r.offset)) {
+      this.d.metrics.skipped.inc({ table });
+      return;
+    }
+    try {
+      if (!s.exists) await this.ensureTable(s, m, () => m.decoder.tableSchema(decoded.schemaId));
+      const conv = this.converter(m, s, decoded.schemaId);
+      const row = conv(decoded.value);
+      if (m.kafkaFields.length) row._kafka = m.kafkaValue(r);
+      await s.append(row, r.size);
+    } catch (err) {
+      if (isFloeError(err) && err.retryable) throw err;
+      if (isFloeError(err) && (err.code === 'CONVERT_FAILED' || err.code === 'SCHEMA_INVALID' || err.code === 'TYPE_UNSUPPORTED' || err.code === 'VALUE_INVALID')) {
+        return this.deadLetter(m, r, key, err, table);
+      }
+      throw err;
+    }
+  }
+
+  private converter(m: Mapping, s: TableSink, schemaId: number): (v: unknown) => { [k: string]: Value } {
+    const meta = s.loaded?.metadata;
+    const k = `${s.name}\u0000${schemaId}\u0000${meta?.currentSchemaId}`;
+    let c = this.converters.get(k);
+    if (!c) {
+      const fields = meta ? currentSchema(meta).fields.filter((f) => f.name !== '_kafka') : [];
+      c = compileConverter(fields);
+      this.converters.set(k, c);
+    }
+    return c;
+  }
+
+  private async deadLetter(m: Mapping, r: KafkaRecord, key: string, err: unknown, target: string | undefined): Promise<void> {
+    const s = this.sink(m.deadLetterTable);
+    if (!s.cursor.accepts(key, r.offset)) return;
+    if (!s.exists) await this.ensureTable(s, undefined, async () => DEAD_LETTER_SCHEMA);
+    this.d.metrics.deadLetters.inc({ table: m.cfg.table, code: isFloeError(err) ? err.code : 'INTERNAL' });
+    this.d.log.warn({ record: `${r.topic}[${r.partition}]@${r.offset}`, error: describeError(err), deadLetterTable: s.name }, 'record sent to the dead-letter table');
+    await s.append(deadLetterRow(r, err, target) as { [k: string]: Value }, r.size);
+  }
+
+  /** Loads the table, or creates it (and its namespace) from the schema when auto-create is on. */
+  private async ensureTable(s: TableSink, m: Mapping | undefined, schemaOf: () => Promise<Schema>): Promise<void> {
+    try {
+      s.loaded = await this.d.ops.catalog.loadTable(s.ident);
+      return;
+    } catch (err) {
+      if (!isFloeError(err, 'NOT_FOUND')) throw err;
+    }
+    if (m && !m.cfg.autoCreate) {
+      throw new FloeError('NOT_FOUND', `table ${s.name} does not exist and autoCreate is off for it: create it, or set autoCreate: true`, { retryable: true });
+    }
+    const base = await schemaOf();
+    const schema = m ? withKafkaColumns(base, m) : base;
+    const spec = m
+      ? buildSpec(schema, m.cfg.partitionBy)
+      : buildSpec(schema, [{ column: 'failed_at', transform: { kind: 'day' } }]);
+    await this.d.ops.catalog.ensureNamespace(s.ident.namespace);
+    try {
+      s.loaded = await this.d.ops.catalog.createTable(s.ident, { schema: schemaToJson(schema), partitionSpec: specToJson(spec), properties: { 'write.format.default': 'parquet', 'floe.created-by': 'floe' } });
+      this.d.log.info({ table: s.name }, 'created table');
+    } catch (err) {
+      if (!isFloeError(err, 'ALREADY_EXISTS')) throw err;
+      s.loaded = await this.d.ops.catalog.loadTable(s.ident);
+    }
+  }
+
+  private bufferedBytes(): number {
+    let n = 0;
+    for (const s of this.sinks.values()) n += s.bufferedBytes;
+    return n;
+  }
+
+  private checkPressure(): void {
+    const b = this.bufferedBytes();
+    this.d.metrics.bufferedBytes.set(b);
+    const over = b > this.d.config.memoryLimit;
+    this.d.metrics.paused.set(over ? 1 : 0);
+    this.consumer.setBackpressure(over);
+    if (over || [...this.sinks.values()].some((s) => s.bufferedBytes > this.d.config.commit.maxBytesPerTable)) void this.tick(true);
+  }
+
+  /** Cuts due batches, seals their files and commits every pending batch. */
+  tick(force: boolean): Promise<void> {
+    if (this.committing) return this.committing;
+    const now = Date.now();
+    if (!force && now - this.lastTick < this.d.config.commit.interval) return Promise.resolve();
+    if (now < this.outageUntil) return Promise.resolve();
+    this.lastTick = now;
+    this.committing = this.commitRound(force).finally(() => (this.committing = undefined));
+    return this.committing;
+  }
+
+  private async commitRound(force: boolean): Promise<void> {
+    const cuts = await this.lock.run(() => {
+      const out: Array<[TableSink, NonNullable<ReturnType<TableSink['cut']>>]> = [];
+      if (!this.ready) return out;
+      const now = Date.now();
+      for (const s of this.sinks.values()) {
+        const offsetsOnly = now - s.lastOffsetsOnlyAt >= this.d.config.commit.offsetsOnlyInterval;
+        const c = s.cut(this.positions, offsetsOnly || (force && this.stopped));
+        if (c) out.push([s, c]);
+      }
+      return out;
+    });
+    let fenced = false;
+    try {
+      await Promise.all(cuts.map(([s, c]) => s.seal(c)));
+      const results = await Promise.allSettled([...this.sinks.values()].filter((s) => s.hasPending).map((s) => s.commitPending()));
+      for (const r of results) {
+        if (r.status === 'fulfilled' && r.value === false) fenced = true;
+        if (r.status === 'rejected') {
+          this.lastError = describeError(r.reason);
+          this.d.log.warn({ err: describeError(r.reason) }, 'commit failed; the batch stays pending and is retried');
+          this.outageUntil = Date.now() + 2000;
+        }
+      }
+      if (results.length && results.every((r) => r.status === 'fulfilled')) this.lastError = undefined;
+    } catch (err) {
+      // Writing files failed (store unavailable): drop the batches and re-read them.
+      this.lastError = describeError(err);
+      this.d.log.error({ err: describeError(err) }, 'sealing a batch failed; re-reading from the tables');
+      fenced = true;
+    }
+    if (fenced) {
+      this.consumer.replan();
+      return;
+    }
+    await this.commitHint();
+    this.checkPressure();
+  }
+
+  /** Rule 7: the group's Kafka offsets follow the slowest table of each partition. */
+  private async commitHint(): Promise<void> {
+    const out: Array<TopicPartition & { offset: number }> = [];
+    for (const p of this.consumer.assignment) {
+      const key = tpKey(p.topic, p.partition);
+      let min = Infinity;
+      for (const t of this.tablesOf(p.topic)) {
+        const s = this.sinks.get(t);
+        if (!s?.exists) continue;
+        const pos = s.cursor.position(key);
+        if (pos !== undefined && pos < min) min = pos;
+      }
+      if (min !== Infinity) out.push({ ...p, offset: min });
+    }
+    await this.consumer.commitHint(out);
+  }
+
+  /** Graceful stop: stop fetching, commit what is buffered, leave the group. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.consumer.setBackpressure(true);
+    await this.committing?.catch(() => undefined);
+    for (let i = 0; i < 3; i++) {
+      this.lastTick = 0;
+      this.outageUntil = 0;
+      await this.tick(true).catch(() => undefined);
+      if (![...this.sinks.values()].some((s) => s.hasPending || s.openRows > 0)) break;
+    }
+    await this.consumer.stop();
+  }
+
+  health(): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (!this.ready) reasons.push('partitions not assigned or being re-planned');
+    if (this.lastError) reasons.push(`last error: ${this.lastError}`);
+    return { ready: reasons.length === 0, reasons };
+  }
+}
