@@ -1,0 +1,212 @@
+/**
+ * npm run bench:e2e [records] [steadySeconds]: Kafka -> Iceberg on the S3 store, end to end.
+ * 1) `records` Avro records of ~300 bytes (12 fields) produced in advance to 4 partitions, then
+ *    consumed by `floe run` (a child process): records/s and MB/s from the first commit to the
+ *    last record visible; 2) a steady 5,000 records/s for `steadySeconds` with a 1 s commit
+ *    interval: freshness = time a row becomes visible in the table minus its produce time.
+ * Last line:
+ *   e2e records_per_s=<n> mb_per_s=<n> peak_rss_mb=<n> files=<n> freshness_p50_ms=<n> freshness_p99_ms=<n>
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import kafkajs from 'kafkajs';
+import { avroType, frame } from '../src/decode/index.js';
+import { RegistryClient } from '../src/decode/registry.js';
+import { RestCatalog, parseIdent } from '../src/iceberg/index.js';
+import { branchHead } from '../src/spec/metadata.js';
+import { parseOffsets } from '../src/commit/index.js';
+import { ROOT, stack, uniqueName } from '../test/helpers/stack.js';
+
+const RECORDS = Number(process.argv[2] ?? 2_000_000);
+const STEADY_S = Number(process.argv[3] ?? 60);
+const RATE = 5000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (s: string) => console.log(`[e2e] ${s}`);
+
+const SCHEMA = {
+  type: 'record',
+  name: 'Click',
+  fields: [
+    { name: 'event_id', type: 'string' },
+    { name: 'user_id', type: 'long' },
+    { name: 'session_id', type: 'string' },
+    { name: 'ts', type: { type: 'long', logicalType: 'timestamp-micros' } },
+    { name: 'page', type: 'string' },
+    { name: 'referrer', type: ['null', 'string'], default: null },
+    { name: 'country', type: 'string' },
+    { name: 'device', type: 'string' },
+    { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 } },
+    { name: 'score', type: 'double' },
+    { name: 'flags', type: 'int' },
+    { name: 'user_agent', type: 'string' },
+  ],
+};
+const PAGES = Array.from({ length: 100 }, (_, i) => `/catalog/section-${i}/product-page`);
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.126 Safari/537.36 Edg/126.0.2592.68 floe-bench/1.0 (+https://example.invalid/bot)';
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number) : NaN;
+}
+
+async function main(): Promise<void> {
+  execFileSync(`${ROOT}/scripts/stack`, ['up', 's3', 'kafka', 'registry', 'rest'], { stdio: 'inherit' });
+  const run = uniqueName('e2e');
+  const topic = run;
+  const table = `bench.${run}`;
+  const kafka = new kafkajs.Kafka({ clientId: 'floe-e2e', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
+  await admin.disconnect();
+  const registry = new RegistryClient({ url: stack.registryUrl });
+  const id = await registry.register(`${topic}-value`, JSON.stringify(SCHEMA));
+  const type = avroType(SCHEMA);
+  const encode = (i: number, ts: bigint) =>
+    frame(
+      id,
+      type.toBuffer({
+        event_id: `evt-${i.toString(36).padStart(10, '0')}-${(i * 2654435761) % 1e9}`,
+        user_id: BigInt(i % 1_000_003),
+        session_id: `sess-${(i >>> 4).toString(36)}`,
+        ts,
+        page: PAGES[i % PAGES.length] as string,
+        referrer: i % 3 ? 'https://search.example/q?x=1' : null,
+        country: ['DE', 'US', 'FR', 'JP'][i % 4] as string,
+        device: ['ios', 'android', 'web'][i % 3] as string,
+        amount: BigInt(i % 100_000),
+        score: (i % 1000) / 7,
+        flags: i % 16,
+        user_agent: UA,
+      }),
+    );
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  log(`producing ${RECORDS} records in advance`);
+  let bytes = 0;
+  const t0 = Date.now();
+  const base = BigInt(Date.now()) * 1000n;
+  for (let i = 0; i < RECORDS; i += 2_000) {
+    const messages = [];
+    for (let j = i; j < Math.min(RECORDS, i + 2_000); j++) {
+      const value = encode(j, base + BigInt(j));
+      bytes += value.length;
+      messages.push({ value, partition: j % 4 });
+    }
+    await producer.send({ topic, messages, acks: 1 });
+  }
+  log(`produced ${RECORDS} (${(bytes / RECORDS).toFixed(0)} bytes each) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const dir = `${ROOT}/.stack/bench/${run}`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    `${dir}/floe.yaml`,
+    `kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run} }
+registry: { url: "${stack.registryUrl}" }
+catalog: { uri: "${stack.restUrl}" }
+storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
+commit: { interval: 1s }
+memoryLimit: 256MiB
+http: { port: 0 }
+mappings:
+  - topics: [${topic}]
+    table: ${table}
+    partitionBy: ["day(ts)"]
+`,
+  );
+  const out = createWriteStream(`${dir}/floe.log`);
+  const floe = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'run', '-c', `${dir}/floe.yaml`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } });
+  floe.stdout?.pipe(out);
+  floe.stderr?.pipe(out);
+  let peakKb = 0;
+  const rssTimer = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${floe.pid}/status`, 'utf8'));
+      if (m) peakKb = Math.max(peakKb, Number(m[1]));
+    } catch {
+      // exited
+    }
+  }, 500);
+
+  const catalog = new RestCatalog({ uri: stack.restUrl });
+  const ident = parseIdent(table);
+  const total = async () => {
+    try {
+      const head = branchHead((await catalog.loadTable(ident)).metadata);
+      return { rows: Number(head?.summary['total-records'] ?? 0), files: Number(head?.summary['total-data-files'] ?? 0), head };
+    } catch {
+      return { rows: 0, files: 0, head: undefined };
+    }
+  };
+  const started = Date.now();
+  let firstAt = 0;
+  let now = await total();
+  while (now.rows < RECORDS && Date.now() - started < 900_000) {
+    await sleep(250);
+    now = await total();
+    if (now.rows > 0 && !firstAt) firstAt = Date.now();
+  }
+  const secs = (Date.now() - started) / 1000;
+  const rate = RECORDS / secs;
+  log(`backlog: ${now.rows} rows in ${secs.toFixed(1)} s (from start of floe, incl. group join) in ${now.files} files`);
+
+  // Steady phase: 5,000 records/s; freshness from produce time to visibility.
+  log(`steady ${RATE} records/s for ${STEADY_S} s`);
+  const produceTimes = new Map<number, Array<[number, number]>>(); // partition -> [offset, time]
+  const visible = new Map<number, number>(); // partition -> next offset already visible
+  const fresh: number[] = [];
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      const head = (await total()).head;
+      const s = head?.summary[`floe.offsets.${run}`];
+      if (s) {
+        const t = Date.now();
+        const m = parseOffsets(s).get(topic);
+        for (const [p, next] of m ?? []) {
+          const list = produceTimes.get(p) ?? [];
+          while (list.length && (list[0] as [number, number])[0] < next) fresh.push(t - (list.shift() as [number, number])[1]);
+          visible.set(p, next);
+        }
+      }
+      await sleep(100);
+    }
+  })();
+  const steadyStart = Date.now();
+  let sent = 0;
+  while (Date.now() - steadyStart < STEADY_S * 1000) {
+    const due = Math.floor(((Date.now() - steadyStart) / 1000) * RATE);
+    if (due > sent) {
+      const messages = [];
+      for (let i = sent; i < due; i++) messages.push({ value: encode(RECORDS + i, BigInt(Date.now()) * 1000n), partition: i % 4 });
+      const at = Date.now();
+      const res = await producer.send({ topic, messages, acks: 1 });
+      for (const r of res) {
+        const count = messages.filter((m) => m.partition === r.partition).length;
+        const list = produceTimes.get(r.partition) ?? [];
+        for (let k = 0; k < count; k++) list.push([Number(r.baseOffset) + k, at]);
+        produceTimes.set(r.partition, list);
+      }
+      sent = due;
+    }
+    await sleep(20);
+  }
+  await sleep(5000);
+  polling = false;
+  await poll;
+  await producer.disconnect();
+  floe.kill('SIGTERM');
+  await new Promise((r) => floe.on('exit', r));
+  clearInterval(rssTimer);
+  const final = await total();
+  fresh.sort((a, b) => a - b);
+  log(`steady: ${sent} produced, ${fresh.length} seen visible; table rows ${final.rows}`);
+  console.log(
+    `e2e records_per_s=${Math.round(rate)} mb_per_s=${((bytes / RECORDS) * rate / 1e6).toFixed(1)} peak_rss_mb=${Math.round(peakKb / 1024)} files=${final.files} freshness_p50_ms=${percentile(fresh, 50)} freshness_p99_ms=${percentile(fresh, 99)}`,
+  );
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
