@@ -1,0 +1,67 @@
+/**
+ * A fault-injecting HTTP proxy in front of a real REST catalog, for outage tests: it forwards
+ * everything, or answers 503 to everything (an outage), or forwards a table commit and then
+ * answers 500 (the commit happened; the client cannot know).
+ */
+import { createServer, request, type Server } from 'node:http';
+
+export type FaultMode = 'pass' | 'down' | 'fail-after-commit';
+
+export interface FaultProxy {
+  url: string;
+  mode: FaultMode;
+  /** Commits forwarded and then answered 500. */
+  failedAfterCommit: number;
+  /** Requests refused while down. */
+  refused: number;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const t = new URL(target);
+  const state = { mode: 'pass' as FaultMode, failedAfterCommit: 0, refused: 0 };
+  const server: Server = createServer((req, res) => {
+    if (state.mode === 'down') {
+      state.refused++;
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'injected outage', type: 'ServiceUnavailableException', code: 503 } }));
+      return;
+    }
+    const isCommit = req.method === 'POST' && /\/namespaces\/[^/]+\/tables\/[^/]+$/.test(req.url ?? '');
+    const up = request({ host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      if (isCommit && state.mode === 'fail-after-commit' && (r.statusCode ?? 500) < 300) {
+        state.failedAfterCommit++;
+        r.resume();
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'injected failure after the commit', type: 'ServerError', code: 500 } }));
+        return;
+      }
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => {
+      res.writeHead(502);
+      res.end();
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address() as { port: number };
+  const proxy: FaultProxy = {
+    url: `http://127.0.0.1:${addr.port}`,
+    get mode() {
+      return state.mode;
+    },
+    set mode(m: FaultMode) {
+      state.mode = m;
+    },
+    get failedAfterCommit() {
+      return state.failedAfterCommit;
+    },
+    get refused() {
+      return state.refused;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+  return proxy;
+}
