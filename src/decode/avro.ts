@@ -9,7 +9,8 @@ import avro from 'avsc';
 import { FloeError } from '../errors.js';
 import type { IcebergType, NestedField, Schema } from '../spec/types.js';
 
-const LONG = avro.types.LongType.__with({
+/** Avro longs as bigint: ids, offsets and µs timestamps exceed 2^53. Shared with manifests. */
+export const BIGINT_LONG = avro.types.LongType.__with({
   fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
   toBuffer: (n: bigint | number) => {
     const buf = Buffer.alloc(8);
@@ -106,7 +107,7 @@ function longHook(): (schema: unknown) => avro.Type | undefined {
       seen.add(schema);
       return undefined;
     }
-    return LONG;
+    return BIGINT_LONG;
   };
 }
 
@@ -114,7 +115,7 @@ function longHook(): (schema: unknown) => avro.Type | undefined {
 export function avroType(schema: unknown): avro.Type {
   return avro.Type.forSchema(schema as avro.Schema, {
     logicalTypes: LOGICAL_TYPES as never,
-    registry: { long: LONG } as never,
+    registry: { long: BIGINT_LONG } as never,
     typeHook: longHook() as never,
     wrapUnions: false,
   });

@@ -8,23 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import avro from 'avsc';
 import { FloeError } from '../errors.js';
+import { BIGINT_LONG } from '../decode/avro.js';
 
-/** Avro longs as bigint: snapshot ids and sequence numbers exceed 2^53. */
-const LONG = avro.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
-  toBuffer: (n: bigint | number) => {
-    const buf = Buffer.alloc(8);
-    buf.writeBigInt64LE(BigInt(n));
-    return buf;
-  },
-  fromJSON: (v: unknown) => BigInt(v as number),
-  toJSON: (n: bigint) => Number(n),
-  isValid: (n: unknown) => typeof n === 'bigint' || (typeof n === 'number' && Number.isSafeInteger(n)),
-  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
-});
 
 export function avroType(schema: object): avro.Type {
-  return avro.Type.forSchema(schema as avro.Schema, { registry: { long: LONG } as never, wrapUnions: false });
+  return avro.Type.forSchema(schema as avro.Schema, { registry: { long: BIGINT_LONG } as never, wrapUnions: false });
 }
 
 const MAGIC = Buffer.from('Obj\u0001', 'latin1');
