@@ -79,6 +79,8 @@ interface Writer {
 
 export class Decoder {
   private readonly writers = new Map<number, Promise<Writer>>();
+  /** Writers already resolved, for the synchronous path (every record but a schema's first). */
+  private readonly ready = new Map<number, Writer>();
 
   constructor(
     readonly format: Format,
@@ -115,9 +117,41 @@ export class Decoder {
         return { decode: (payload: Uint8Array) => JSON.parse(Buffer.from(payload).toString('utf8')), iceberg: () => jsonSchemaToIceberg(parsed) };
       })();
       this.writers.set(id, w);
-      w.catch(() => this.writers.delete(id));
+      w.then(
+        (x) => this.ready.set(id, x),
+        () => this.writers.delete(id),
+      );
     }
     return w;
+  }
+
+  /**
+   * Decodes synchronously when the writer schema is already known; returns undefined when it
+   * must first be fetched (then call `decode`). Throws DECODE_FAILED for a bad record.
+   */
+  decodeCached(value: Uint8Array | null, where: () => string): DecodedRecord | undefined {
+    if (this.format === 'json') return this.decodeJson(value, where());
+    if (value !== null && value.length >= 5 && value[0] === 0) {
+      const id = ((value[1] as number) << 24) | ((value[2] as number) << 16) | ((value[3] as number) << 8) | (value[4] as number);
+      const w = this.ready.get(id);
+      if (!w) return undefined;
+      try {
+        return { schemaId: id, value: w.decode(value.subarray(5)) };
+      } catch (err) {
+        throw new FloeError('DECODE_FAILED', `${where()}: ${this.format} value does not decode with schema id ${id}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    parseWire(value, where()); // throws the precise framing error
+    return undefined;
+  }
+
+  private decodeJson(value: Uint8Array | null, where: string): DecodedRecord {
+    if (value === null) throw new FloeError('DECODE_FAILED', `${where}: the record has no value`);
+    try {
+      return { schemaId: 0, value: JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')) };
+    } catch (err) {
+      throw new FloeError('DECODE_FAILED', `${where}: not JSON: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /**
@@ -125,14 +159,7 @@ export class Decoder {
    * parse) throw DECODE_FAILED; a registry outage throws a retryable REGISTRY_ERROR.
    */
   async decode(value: Uint8Array | null, where: string): Promise<DecodedRecord> {
-    if (this.format === 'json') {
-      if (value === null) throw new FloeError('DECODE_FAILED', `${where}: the record has no value`);
-      try {
-        return { schemaId: 0, value: JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')) };
-      } catch (err) {
-        throw new FloeError('DECODE_FAILED', `${where}: not JSON: ${(err as Error).message}`, { cause: err });
-      }
-    }
+    if (this.format === 'json') return this.decodeJson(value, where);
     const { schemaId, payload } = parseWire(value, where);
     const w = await this.writer(schemaId);
     try {

@@ -47,9 +47,10 @@ export class TableWriter {
   }
 
   /** Appends a row; a value that does not fit the schema throws CONVERT_FAILED and nothing is written. */
-  async write(row: { [k: string]: Value }): Promise<void> {
-    await this.inner.write(row);
+  write(row: { [k: string]: Value }): Promise<void> | void {
+    const r = this.inner.write(row);
     this.rowsWritten++;
+    return r;
   }
 
   get rows(): number {

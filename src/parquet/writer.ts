@@ -202,7 +202,9 @@ export class ParquetFileWriter {
     if (this.closed) throw new FloeError('INTERNAL', 'ParquetFileWriter: write after close');
     this.builder.append(row);
     this.rows++;
-    if (this.builder.rows >= this.opts.rowGroupRows || this.builder.byteSize() >= this.opts.rowGroupBytes) return this.flush();
+    const n = this.builder.rows;
+    // byteSize() sums every column builder: check it every 512 rows.
+    if (n >= this.opts.rowGroupRows || ((n & 511) === 0 && this.builder.byteSize() >= this.opts.rowGroupBytes)) return this.flush();
   }
 
   bufferedBytes(): number {

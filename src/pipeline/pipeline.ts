@@ -9,6 +9,7 @@ import { FloeError, isFloeError, describeError } from '../errors.js';
 import type { FloeConfig } from '../config/index.js';
 import { ConsumedPositions, planResume, tpKey } from '../commit/index.js';
 import type { RegistryClient } from '../decode/registry.js';
+import type { DecodedRecord } from '../decode/decoder.js';
 import { compileConverter } from '../decode/convert.js';
 import { parseIdent, type TableOps } from '../iceberg/index.js';
 import type { FileIO } from '../io/file-io.js';
@@ -136,18 +137,30 @@ export class Pipeline {
     });
   }
 
+  private readonly byTopic = new Map<string, Mapping[]>();
+
+  private mappingsOf(topic: string): Mapping[] {
+    let ms = this.byTopic.get(topic);
+    if (!ms) this.byTopic.set(topic, (ms = this.mappings.filter((m) => m.matches(topic))));
+    return ms;
+  }
+
   private async onBatch(records: KafkaRecord[], heartbeat: () => Promise<void>): Promise<void> {
     if (this.stopped) return;
     await this.lock.run(async () => {
       let n = 0;
+      let bytes = 0;
       try {
         for (const r of records) {
           const key = tpKey(r.topic, r.partition);
           if (!this.positions.consumed(key, r.offset)) continue;
-          this.d.metrics.recordsIn.inc({ topic: r.topic });
-          this.d.metrics.bytesIn.inc({ topic: r.topic }, r.size);
-          for (const m of this.mappings) if (m.matches(r.topic)) await this.process(m, r, key);
-          if (++n % 2000 === 0) await heartbeat();
+          n++;
+          bytes += r.size;
+          for (const m of this.mappingsOf(r.topic)) {
+            const p = this.process(m, r, key);
+            if (p) await p;
+          }
+          if ((n & 2047) === 0) await heartbeat();
         }
       } catch (err) {
         // A whole-service fault (catalog, store or registry unavailable): nothing may be
@@ -158,20 +171,35 @@ export class Pipeline {
         this.positions.assign(new Map());
         setTimeout(() => this.consumer.replan(), 5000);
         return;
+      } finally {
+        const topic = records[0]?.topic ?? '';
+        this.d.metrics.recordsIn.inc({ topic }, n);
+        this.d.metrics.bytesIn.inc({ topic }, bytes);
       }
     });
     this.checkPressure();
   }
 
-  private async process(m: Mapping, r: KafkaRecord, key: string): Promise<void> {
-    const where = `${r.topic}[${r.partition}]@${r.offset}`;
-    let decoded;
+  /** One record for one mapping; synchronous unless a schema, a table or a flush must be awaited. */
+  private process(m: Mapping, r: KafkaRecord, key: string): Promise<void> | void {
+    const where = () => `${r.topic}[${r.partition}]@${r.offset}`;
+    let decoded: DecodedRecord | undefined;
     try {
-      decoded = await m.decoder.decode(r.value, where);
+      decoded = m.decoder.decodeCached(r.value, where);
     } catch (err) {
-      if (isFloeError(err) && err.retryable) throw err;
       return this.deadLetter(m, r, key, err, m.cfg.table);
     }
+    if (decoded) return this.toTable(m, r, key, decoded);
+    return m.decoder.decode(r.value, where()).then(
+      (d) => this.toTable(m, r, key, d),
+      (err: unknown) => {
+        if (isFloeError(err) && err.retryable) throw err;
+        return this.deadLetter(m, r, key, err, m.cfg.table);
+      },
+    );
+  }
+
+  private toTable(m: Mapping, r: KafkaRecord, key: string, decoded: DecodedRecord): Promise<void> | void {
     let table: string;
     try {
       table = m.route(decoded.value);
@@ -183,16 +211,19 @@ export class Pipeline {
       this.d.metrics.skipped.inc({ table });
       return;
     }
+    if (!s.exists) return this.ensureTable(s, m, () => m.decoder.tableSchema(decoded.schemaId)).then(() => this.appendRow(m, s, r, key, decoded));
+    return this.appendRow(m, s, r, key, decoded);
+  }
+
+  private appendRow(m: Mapping, s: TableSink, r: KafkaRecord, key: string, decoded: DecodedRecord): Promise<void> | void {
     try {
-      if (!s.exists) await this.ensureTable(s, m, () => m.decoder.tableSchema(decoded.schemaId));
-      const conv = this.converter(m, s, decoded.schemaId);
-      const row = conv(decoded.value);
+      const row = this.converter(m, s, decoded.schemaId)(decoded.value);
       if (m.kafkaFields.length) row._kafka = m.kafkaValue(r);
-      await s.append(row, r.size);
+      return s.append(row, r.size);
     } catch (err) {
       if (isFloeError(err) && err.retryable) throw err;
       if (isFloeError(err) && (err.code === 'CONVERT_FAILED' || err.code === 'SCHEMA_INVALID' || err.code === 'TYPE_UNSUPPORTED' || err.code === 'VALUE_INVALID')) {
-        return this.deadLetter(m, r, key, err, table);
+        return this.deadLetter(m, r, key, err, s.name);
       }
       throw err;
     }

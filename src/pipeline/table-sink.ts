@@ -66,12 +66,13 @@ export class TableSink {
   }
 
   /** Appends a row of the open batch. Throws CONVERT_FAILED (nothing appended) for a bad row. */
-  async append(row: { [k: string]: Value }, size: number): Promise<void> {
+  append(row: { [k: string]: Value }, size: number): Promise<void> | void {
     if (!this.loaded) throw new FloeError('INTERNAL', `table ${this.name} is not loaded`);
     this.writer ??= new TableWriter(this.loaded.metadata, this.ctx.io, this.ctx.writer);
-    await this.writer.write(row);
+    const r = this.writer.write(row); // a bad row throws here, before anything is counted
     this.rows++;
     this.bytes += size;
+    return r;
   }
 
   get bufferedBytes(): number {

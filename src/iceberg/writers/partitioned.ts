@@ -8,6 +8,8 @@ export interface PartitionedWriterOptions {
   maxOpenWriters: number;
   /** Past this many buffered (unwritten) bytes over all files, the largest buffer is flushed. */
   maxBufferedBytes: number;
+  /** Writes between size checks (sizes are sums over column builders); default 1024. */
+  checkEvery?: number;
 }
 
 /**
@@ -25,20 +27,35 @@ export class PartitionedWriter<R> {
     private readonly options: PartitionedWriterOptions,
   ) {}
 
-  async write(row: Value): Promise<void> {
+  private writes = 0;
+  private lastKey: string | undefined;
+
+  /** Synchronous unless a file must be closed or a buffer flushed (the hot path awaits nothing). */
+  write(row: Value): Promise<void> | void {
     const p = this.partitionOf(row);
     const key = p?.key ?? '';
-    let w = this.open.get(key);
-    if (w) {
+    const w = this.open.get(key);
+    if (!w) return this.writeSlow(row, key, p);
+    if (key !== this.lastKey) {
       // Map order is insertion order: re-insert to keep the most recently written last.
       this.open.delete(key);
-    } else {
-      if (this.open.size >= this.options.maxOpenWriters) await this.closeOldest();
-      w = new RollingWriter(this.factory, this.options.targetFileBytes, p);
+      this.open.set(key, w);
+      this.lastKey = key;
     }
+    const r = w.write(row);
+    // Sizes are sums over column builders: checking them every row would cost more than writing.
+    if (++this.writes % (this.options.checkEvery ?? 1024) === 0 && this.bufferedBytes() > this.options.maxBufferedBytes) return Promise.resolve(r).then(() => this.flushLargest());
+    return r;
+  }
+
+  /** A partition with no open file: close the least recently written one if at the bound. */
+  private async writeSlow(row: Value, key: string, p: ReturnType<typeof this.partitionOf>): Promise<void> {
+    if (this.open.size >= this.options.maxOpenWriters) await this.closeOldest();
+    const w = new RollingWriter(this.factory, this.options.targetFileBytes, p, Math.min(256, this.options.checkEvery ?? 256));
     this.open.set(key, w);
+    this.lastKey = key;
     await w.write(row);
-    if (this.bufferedBytes() > this.options.maxBufferedBytes) await this.flushLargest();
+    if (++this.writes % (this.options.checkEvery ?? 1024) === 0 && this.bufferedBytes() > this.options.maxBufferedBytes) await this.flushLargest();
   }
 
   bufferedBytes(): number {

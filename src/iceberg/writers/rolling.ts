@@ -13,17 +13,26 @@ export class RollingWriter<R> {
     private readonly factory: FileWriterFactory<R>,
     private readonly targetFileBytes: number,
     readonly partition: PartitionTuple | undefined = undefined,
+    /** How many writes between checks of the size estimate (it sums column builders). */
+    private readonly checkEvery = 256,
   ) {}
 
-  async write(row: Parameters<RowFileWriter<R>['write']>[0]): Promise<void> {
+  private writes = 0;
+
+  /** Synchronous unless the file writer flushes a row group or the file rolls. */
+  write(row: Parameters<RowFileWriter<R>['write']>[0]): Promise<void> | void {
     if (this.closed) throw new Error('RollingWriter: write after close');
     this.current ??= this.factory(this.partition);
-    await this.current.write(row);
-    if (this.current.estimatedBytes() >= this.targetFileBytes) {
-      const w = this.current;
-      this.current = undefined;
-      this.done.push(await w.close());
-    }
+    const r = this.current.write(row);
+    if (++this.writes % this.checkEvery !== 0) return r;
+    return r instanceof Promise ? r.then(() => this.maybeRoll()) : this.maybeRoll();
+  }
+
+  private maybeRoll(): Promise<void> | void {
+    if (!this.current || this.current.estimatedBytes() < this.targetFileBytes) return;
+    const w = this.current;
+    this.current = undefined;
+    return w.close().then((res) => void this.done.push(res));
   }
 
   bufferedBytes(): number {

@@ -36,11 +36,11 @@ function factory(files: FakeFile[]) {
 
 test('rolling writer starts a new file at the target size and returns every file', async () => {
   const files: FakeFile[] = [];
-  const w = new RollingWriter(factory(files), 30);
+  const w = new RollingWriter(factory(files), 30, undefined, 1);
   for (let i = 0; i < 7; i++) await w.write({ i });
   const out = await w.close();
   assert.deepEqual(out.map((f) => f.rows.length), [3, 3, 1]);
-  await assert.rejects(w.write({ i: 8 }), /write after close/);
+  assert.throws(() => w.write({ i: 8 }), /write after close/);
 });
 
 test('partitioned writer keeps one partition per file and bounds open writers and buffered bytes', async () => {
@@ -48,7 +48,7 @@ test('partitioned writer keeps one partition per file and bounds open writers an
   const w = new PartitionedWriter(factory(files), (row) => {
     const k = String((row as { k: string }).k);
     return { key: k, values: [k] };
-  }, { targetFileBytes: 1000, maxOpenWriters: 2, maxBufferedBytes: 50 });
+  }, { targetFileBytes: 1000, maxOpenWriters: 2, maxBufferedBytes: 50, checkEvery: 1 });
   const keys = ['a', 'b', 'a', 'c', 'a', 'b', 'a', 'a', 'a', 'a'];
   for (const [i, k] of keys.entries()) await w.write({ k, i });
   const out = await w.close();
