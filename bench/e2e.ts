@@ -114,7 +114,9 @@ mappings:
 `,
   );
   const out = createWriteStream(`${dir}/floe.log`);
-  const floe = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'run', '-c', `${dir}/floe.yaml`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } });
+  // FLOE_PROFILE=<dir>: write a CPU profile of the Floe process there (node --cpu-prof).
+  const prof = process.env.FLOE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLOE_PROFILE}`] : [];
+  const floe = spawn(process.execPath, [...prof, '--import', 'tsx', `${ROOT}/src/main.ts`, 'run', '-c', `${dir}/floe.yaml`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } });
   floe.stdout?.pipe(out);
   floe.stderr?.pipe(out);
   let peakKb = 0;
