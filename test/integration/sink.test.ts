@@ -43,7 +43,7 @@ test('Avro of every type, routing fan-out, dead letters and JSON through the run
   const kafka = new kafkajs.Kafka({ clientId: 'sink-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  const topics = { all: `${run}-all`, routed: `${run}-routed`, json: `${run}-json` };
+  const topics = { all: `${run}-all`, routed: `${run}-routed`, json: `${run}-json`, jsonSchema: `${run}-js` };
   await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 4 })), waitForLeaders: true });
   await admin.disconnect();
 
@@ -65,6 +65,12 @@ test('Avro of every type, routing fan-out, dead letters and JSON through the run
   const badAvro = { type: 'record', name: 'Routed', fields: [{ name: 'id', type: ['null', 'string'], default: null }, { name: 'kind', type: ['null', 'string'], default: null }] };
   const badId = await registry.register(`${run}-bad-value`, JSON.stringify(badAvro));
 
+  const jsonSchema = {
+    type: 'object',
+    properties: { id: { type: 'integer' }, name: { type: 'string' }, at: { type: 'string', format: 'date-time' }, tags: { type: 'array', items: { type: 'string' } }, price: { type: 'number' } },
+    required: ['id'],
+  };
+  const jsId = await registry.register(`${topics.jsonSchema}-value`, JSON.stringify(jsonSchema), 'JSON');
   const config = parseConfig(
     `
 kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
@@ -89,6 +95,9 @@ mappings:
       - { name: at, type: timestamptz }
       - { name: amount, type: "decimal(10,2)" }
     kafkaColumns: [partition, offset]
+  - topics: [${topics.jsonSchema}]
+    table: ${run}.js_events
+    format: json-schema
 `,
     'sink-test.yaml',
   );
@@ -114,6 +123,13 @@ mappings:
       topic: topics.json,
       messages: Array.from({ length: 30 }, (_, i) => ({ value: JSON.stringify({ id: i, at: `2024-05-0${(i % 9) + 1}T10:00:00.123456Z`, amount: `${i}.25` }) })),
     });
+    await producer.send({
+      topic: topics.jsonSchema,
+      messages: [
+        ...Array.from({ length: 10 }, (_, i) => ({ value: frame(jsId, Buffer.from(JSON.stringify({ id: i, name: `n${i}`, at: '2024-02-29T23:59:59.5Z', tags: ['x'], price: i / 4 }))) })),
+        { value: frame(jsId, Buffer.from('{"id": "not a number"}')) },
+      ],
+    });
     await producer.disconnect();
 
     const catalog = new RestCatalog({ uri: stack.restUrl });
@@ -122,6 +138,10 @@ mappings:
     assert.equal(await waitForRows(catalog, `${run}.kind_b`, 20), 20);
     assert.equal(await waitForRows(catalog, `${run}.routed_dlq`, 4), 4);
     assert.equal(await waitForRows(catalog, `${run}.json_events`, 30), 30);
+    assert.equal(await waitForRows(catalog, `${run}.js_events`, 10), 10);
+    assert.equal(await waitForRows(catalog, `${run}.js_events_dlq`, 1), 1, 'a JSON value that does not fit the schema is a dead letter');
+    const js = (await trinoQuery(`SELECT count(*) AS n, sum(price) AS p, max(at) AS at, max(cardinality(tags)) AS t FROM iceberg."${run}".js_events`)).rows[0];
+    assert.deepEqual([Number(js?.n), Number(js?.p), String(js?.at), Number(js?.t)], [10, 11.25, '2024-02-29 23:59:59.500000 UTC', 1]);
 
     const got = canonicalRows((await trinoQuery(`SELECT * FROM iceberg."${run}".all_types`)).rows, ALL_TYPES);
     assert.deepEqual(got, canonicalRows(rows, ALL_TYPES, true), 'Trino reads every value as produced');
