@@ -24,6 +24,7 @@ import {
   type Range,
   type SnapshotLike,
 } from '../../../src/commit/index.js';
+import { prng } from '../../helpers/gen-rows.js';
 
 const TOPIC = 'events';
 const PARTS = 3;
@@ -36,16 +37,6 @@ interface Mutations {
   noMerge?: boolean;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class CatalogTable {
   snapshots: SnapshotLike[] = []; // newest first
@@ -170,7 +161,7 @@ class Consumer {
 }
 
 function schedule(seed: number, mut: Mutations = {}, n = 30, steps = 3000): string | undefined {
-  const r = rng(seed);
+  const r = prng(seed);
   const log = makeLog(r, n);
   const tables = new Map(TABLES.map((t) => [t, new CatalogTable()]));
   const cs = [0, 1, 2].map((i) => new Consumer(`c${i}`, log, tables, r, mut));
