@@ -318,33 +318,34 @@ function arrowFieldOf(f: NestedField): arrow.Field {
   return arrowSchema({ fields: [f] }).fields[0] as arrow.Field;
 }
 
-class ListBuilder implements ColumnBuilder {
+/**
+ * Lists and maps: int32 offsets and validity over a child column. Subclasses append one value's
+ * elements to the child and say how many there were.
+ */
+abstract class RepeatedBuilder implements ColumnBuilder {
   private offsets = new Growable(Int32Array);
   private valid = new Bitmap();
-  private readonly child: ColumnBuilder;
-  constructor(
-    private readonly type: Extract<IcebergType, { type: 'list' }>,
-    stats: Map<number, LeafStats>,
-  ) {
-    this.child = builderFor(type.element, type.elementId, stats, true);
+  private total = 0;
+
+  constructor(protected readonly child: ColumnBuilder) {
     this.offsets.buf[0] = 0;
     this.offsets.length = 1;
   }
-  private total = 0;
+
+  /** Appends the elements of one non-null value to the child; returns how many. */
+  protected abstract appendElements(v: Value, path: string): number;
+  protected abstract data(length: number, nullCount: number, nullBitmap: Uint8Array | undefined, valueOffsets: Int32Array): arrow.Data;
+
   append(v: Value, path: string): void {
     if (v === null || v === undefined) this.valid.push(false);
     else {
-      if (!Array.isArray(v)) throw badValue(path, this.type, v);
-      for (const e of v as Value[]) {
-        if ((e === null || e === undefined) && this.type.elementRequired) throw new FloeError('CONVERT_FAILED', `field '${path}': null element in a list of required elements`);
-        this.child.append(e ?? null, `${path}[]`);
-      }
-      this.total += v.length;
+      this.total += this.appendElements(v, path);
       this.valid.push(true);
     }
     this.offsets.reserve(1);
     this.offsets.buf[this.offsets.length++] = this.total;
   }
+
   finish(): arrow.Data {
     const length = this.offsets.length - 1;
     const valueOffsets = this.offsets.take();
@@ -352,62 +353,64 @@ class ListBuilder implements ColumnBuilder {
     this.offsets.length = 1;
     this.total = 0;
     const { bitmap, nullCount } = this.valid.take();
-    return arrow.makeData({ type: arrowType(this.type) as arrow.List, length, nullCount, nullBitmap: bitmap, valueOffsets, child: this.child.finish() });
+    return this.data(length, nullCount, bitmap, valueOffsets);
   }
+
   byteSize(): number {
     return this.offsets.byteLength + this.child.byteSize();
   }
 }
 
-class MapBuilder implements ColumnBuilder {
-  private offsets = new Growable(Int32Array);
-  private valid = new Bitmap();
-  private readonly entries: StructBuilder;
-  private total = 0;
+class ListBuilder extends RepeatedBuilder {
+  constructor(
+    private readonly type: Extract<IcebergType, { type: 'list' }>,
+    stats: Map<number, LeafStats>,
+  ) {
+    super(builderFor(type.element, type.elementId, stats, true));
+  }
+  protected appendElements(v: Value, path: string): number {
+    if (!Array.isArray(v)) throw badValue(path, this.type, v);
+    for (const e of v as Value[]) {
+      if ((e === null || e === undefined) && this.type.elementRequired) throw new FloeError('CONVERT_FAILED', `field '${path}': null element in a list of required elements`);
+      this.child.append(e ?? null, `${path}[]`);
+    }
+    return v.length;
+  }
+  protected data(length: number, nullCount: number, nullBitmap: Uint8Array | undefined, valueOffsets: Int32Array): arrow.Data {
+    return arrow.makeData({ type: arrowType(this.type) as arrow.List, length, nullCount, nullBitmap, valueOffsets, child: this.child.finish() });
+  }
+}
+
+class MapBuilder extends RepeatedBuilder {
   constructor(
     private readonly type: Extract<IcebergType, { type: 'map' }>,
     stats: Map<number, LeafStats>,
   ) {
-    this.entries = new StructBuilder(
-      [
-        { id: type.keyId, name: 'key', required: true, type: type.key },
-        { id: type.valueId, name: 'value', required: type.valueRequired, type: type.value },
-      ],
-      stats,
-      true,
+    super(
+      new StructBuilder(
+        [
+          { id: type.keyId, name: 'key', required: true, type: type.key },
+          { id: type.valueId, name: 'value', required: type.valueRequired, type: type.value },
+        ],
+        stats,
+        true,
+      ),
     );
-    this.offsets.buf[0] = 0;
-    this.offsets.length = 1;
   }
-  append(v: Value, path: string): void {
-    if (v === null || v === undefined) this.valid.push(false);
-    else {
-      if (!Array.isArray(v)) throw badValue(path, this.type, v);
-      for (const pair of v as Array<[Value, Value]>) {
-        if (!Array.isArray(pair) || pair.length !== 2) throw badValue(path, this.type, v);
-        this.entries.append({ key: pair[0], value: pair[1] }, `${path}{}`);
-      }
-      this.total += v.length;
-      this.valid.push(true);
+  protected appendElements(v: Value, path: string): number {
+    if (!Array.isArray(v)) throw badValue(path, this.type, v);
+    for (const pair of v as Array<[Value, Value]>) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw badValue(path, this.type, v);
+      this.child.append({ key: pair[0], value: pair[1] }, `${path}{}`);
     }
-    this.offsets.reserve(1);
-    this.offsets.buf[this.offsets.length++] = this.total;
+    return v.length;
   }
-  finish(): arrow.Data {
-    const length = this.offsets.length - 1;
-    const valueOffsets = this.offsets.take();
-    this.offsets.buf[0] = 0;
-    this.offsets.length = 1;
-    this.total = 0;
-    const { bitmap, nullCount } = this.valid.take();
+  protected data(length: number, nullCount: number, nullBitmap: Uint8Array | undefined, valueOffsets: Int32Array): arrow.Data {
     const type = arrowType(this.type) as arrow.Map_;
-    const child = this.entries.finish();
+    const child = this.child.finish();
     // The entries struct must carry the map type's own child type (field names and ids).
     const entries = arrow.makeData({ type: type.children[0]?.type as arrow.Struct, length: child.length, nullCount: 0, children: child.children });
-    return arrow.makeData({ type, length, nullCount, nullBitmap: bitmap, valueOffsets, child: entries });
-  }
-  byteSize(): number {
-    return this.offsets.byteLength + this.entries.byteSize();
+    return arrow.makeData({ type, length, nullCount, nullBitmap, valueOffsets, child: entries });
   }
 }
 
