@@ -1,5 +1,7 @@
-export { RestCatalog, parseIdent, identToString, type RestCatalogConfig, type TableIdent, type LoadedTable } from './rest-client.js';
-export { TableOps, appendSummary, newSnapshotId, dataDir, metadataDir, COMMIT_ID_PROPERTY, type AppendOptions, type AppendResult } from './table.js';
+export { RestCatalog, parseIdent, identToString, storageConfigFor, type RestCatalogConfig, type TableIdent, type LoadedTable, type CatalogNamespace } from './rest-client.js';
+export { TableOps, findCommit, newSnapshotId, dataDir, metadataDir, COMMIT_ID_PROPERTY, type AppendOptions, type AppendResult, type CreateTableOptions } from './table.js';
+export { appendSummary, partitionSummaries } from './summary.js';
 export { TableWriter, type TableWriterOptions } from './table-writer.js';
-export { encodeManifest, decodeManifest, encodeManifestList, decodeManifestList, type ManifestFile } from './manifest.js';
+export { encodeManifest, decodeManifest, encodeManifestList, decodeManifestList, type ManifestFile, type ManifestEntryRead } from './manifest.js';
+export { readAvroFile, writeAvroFile } from './avro.js';
 export { PartitionedWriter, RollingWriter } from './writers/index.js';

@@ -57,8 +57,30 @@ function avroPrimitive(t: PrimitiveType, name: string): AvroSchema {
   }
 }
 
+/**
+ * A partition field name as an Avro name, the way Java's AvroSchemaUtil makes it: a leading
+ * digit gets `_`, any other character outside [A-Za-z0-9_] becomes `_x` + its hex code.
+ * Readers resolve partition fields by field id, so the original name is only informative.
+ */
+export function avroName(name: string): string {
+  let out = '';
+  for (const [i, ch] of [...name].entries()) {
+    if (/[A-Za-z_]/.test(ch) || (i > 0 && /[0-9]/.test(ch))) out += ch;
+    else if (/[0-9]/.test(ch)) out += `_${ch}`;
+    else out += `_x${(ch.codePointAt(0) as number).toString(16).toUpperCase()}`;
+  }
+  return out || '_';
+}
+
 function partitionAvro(partType: readonly NestedField[]) {
-  return { type: 'record', name: 'r102', fields: partType.map((f) => opt(avroPrimitive(f.type as PrimitiveType, `r102_${f.id}`), f.name, f.id)) };
+  return {
+    type: 'record',
+    name: 'r102',
+    fields: partType.map((f) => {
+      const name = avroName(f.name);
+      return { ...opt(avroPrimitive(f.type as PrimitiveType, `r102_${f.id}`), name, f.id), ...(name === f.name ? {} : { 'iceberg-field-name': f.name }) };
+    }),
+  };
 }
 
 export function manifestEntrySchema(partType: readonly NestedField[]) {
@@ -208,7 +230,7 @@ export interface ManifestEntryInput {
 
 export function dataFileRecord(file: DataFile, partType: readonly NestedField[]): Record<string, unknown> {
   const partition: Record<string, unknown> = {};
-  partType.forEach((f, i) => (partition[f.name] = toAvroPartitionValue(f.type as PrimitiveType, file.partition[i] ?? null)));
+  partType.forEach((f, i) => (partition[avroName(f.name)] = toAvroPartitionValue(f.type as PrimitiveType, file.partition[i] ?? null)));
   return {
     content: file.content,
     file_path: file.filePath,
@@ -269,8 +291,24 @@ export interface ManifestEntryRead {
 const toNumMap = (a: unknown) => new Map(((a as Array<{ key: number; value: bigint }>) ?? []).map((e) => [e.key, Number(e.value)]));
 const toBytesMap = (a: unknown) => new Map(((a as Array<{ key: number; value: Buffer }>) ?? []).map((e) => [e.key, Uint8Array.from(e.value)]));
 
+interface AvroField {
+  name: string;
+  type: unknown;
+  'field-id'?: number;
+}
+
+/** Partition field id → Avro field name, from the file's own schema (other writers name them their way). */
+function partitionNames(schema: object): Map<number, string> {
+  const fields = (schema as { fields?: AvroField[] }).fields ?? [];
+  const dataFile = fields.find((f) => f['field-id'] === 2)?.type as { fields?: AvroField[] } | undefined;
+  const partition = dataFile?.fields?.find((f) => f['field-id'] === 102)?.type as { fields?: AvroField[] } | undefined;
+  return new Map((partition?.fields ?? []).map((f) => [f['field-id'] as number, f.name]));
+}
+
+/** Reads a data manifest; partition values are matched to `partitionType` by field id. */
 export function decodeManifest(bytes: Uint8Array, partitionType: readonly NestedField[]): ManifestEntryRead[] {
-  const { records } = readAvroFile<Record<string, unknown>>(bytes);
+  const { records, schema } = readAvroFile<Record<string, unknown>>(bytes);
+  const names = partitionNames(schema);
   return records.map((r) => {
     const d = r.data_file as Record<string, unknown>;
     const part = (d.partition as Record<string, unknown>) ?? {};
@@ -283,7 +321,7 @@ export function decodeManifest(bytes: Uint8Array, partitionType: readonly Nested
         content: (d.content as 0 | 1 | 2) ?? 0,
         filePath: d.file_path as string,
         fileFormat: d.file_format as 'PARQUET',
-        partition: partitionType.map((f) => fromAvroPartitionValue(f.type as PrimitiveType, part[f.name])),
+        partition: partitionType.map((f) => fromAvroPartitionValue(f.type as PrimitiveType, part[names.get(f.id) ?? avroName(f.name)])),
         recordCount: Number(d.record_count),
         fileSizeInBytes: Number(d.file_size_in_bytes),
         columnSizes: toNumMap(d.column_sizes),
@@ -293,6 +331,8 @@ export function decodeManifest(bytes: Uint8Array, partitionType: readonly Nested
         lowerBounds: toBytesMap(d.lower_bounds),
         upperBounds: toBytesMap(d.upper_bounds),
         splitOffsets: ((d.split_offsets as bigint[] | null) ?? []).map(Number),
+        ...(d.sort_order_id === null || d.sort_order_id === undefined ? {} : { sortOrderId: d.sort_order_id as number }),
+        ...(d.equality_ids ? { equalityIds: d.equality_ids as number[] } : {}),
       },
     };
   });

@@ -10,15 +10,20 @@ import { FloeError, isFloeError } from '../errors.js';
 import type { FileIO } from '../io/file-io.js';
 import type { DataFile } from '../spec/data-file.js';
 import { ancestors, branchHead, currentSchema, defaultSpec, type Snapshot, type TableMetadata } from '../spec/metadata.js';
-import { partitionType } from '../spec/partition.js';
-import type { PrimitiveType } from '../spec/types.js';
-import { comparatorFor, serializeValue } from '../spec/values.js';
+import { partitionType, sortOrderToJson, specToJson, type PartitionSpec, type SortOrder } from '../spec/partition.js';
+import { schemaToJson } from '../spec/schema.js';
+import type { Schema } from '../spec/types.js';
 import { decodeManifestList, encodeManifest, encodeManifestList, type ManifestFile } from './manifest.js';
 import type { LoadedTable, RestCatalog, TableIdent } from './rest-client.js';
+import { appendSummary, partitionSummaries } from './summary.js';
 
 export const COMMIT_ID_PROPERTY = 'floe.commit-id';
 
+/** How many snapshots of main's ancestry are searched for a commit id. */
+const COMMIT_SEARCH_DEPTH = 100;
+
 export interface AppendOptions {
+  /** Data files to add; none makes an offsets-only snapshot (summary properties only). */
   files: readonly DataFile[];
   /** Extra snapshot summary properties (the sink's offset map and commit id). */
   properties?: Record<string, string>;
@@ -41,10 +46,23 @@ export interface AppendResult {
   snapshotId: bigint;
   metadata: TableMetadata;
   metadataLocation: string | undefined;
+  /** Commit requests sent (0 when the commit id was already in the table). */
   attempts: number;
+  /** Attempts answered 409. */
   conflicts: number;
-  /** The commit was found by its id after an unknown outcome. */
+  /** Attempts whose outcome was unknown (5xx, timeout, dropped connection). */
+  unknown: number;
+  /** The commit was found by its id instead of by a successful response. */
   recovered: boolean;
+}
+
+export interface CreateTableOptions {
+  schema: Schema;
+  spec?: PartitionSpec;
+  sortOrder?: SortOrder;
+  properties?: Record<string, string>;
+  location?: string;
+  stageCreate?: boolean;
 }
 
 export function newSnapshotId(): bigint {
@@ -54,61 +72,6 @@ export function newSnapshotId(): bigint {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function add(summary: Record<string, string>, parent: Readonly<Record<string, string>> | undefined, total: string, delta: number): void {
-  const prev = parent === undefined ? 0 : Number(parent[total]);
-  if (Number.isFinite(prev)) summary[total] = String(prev + delta);
-}
-
-/** The standard summary of an append, totals carried from the parent (as Java's SnapshotSummary). */
-export function appendSummary(files: readonly DataFile[], parent: Snapshot | undefined, partitions: number, extra: Record<string, string> = {}): Record<string, string> {
-  const records = files.reduce((n, f) => n + f.recordCount, 0);
-  const bytes = files.reduce((n, f) => n + f.fileSizeInBytes, 0);
-  const s: Record<string, string> = { operation: 'append' };
-  if (files.length) {
-    s['added-data-files'] = String(files.length);
-    s['added-records'] = String(records);
-    s['added-files-size'] = String(bytes);
-    s['changed-partition-count'] = String(partitions);
-  }
-  const p = parent?.summary;
-  add(s, p, 'total-records', records);
-  add(s, p, 'total-files-size', bytes);
-  add(s, p, 'total-data-files', files.length);
-  add(s, p, 'total-delete-files', 0);
-  add(s, p, 'total-position-deletes', 0);
-  add(s, p, 'total-equality-deletes', 0);
-  return { ...s, ...extra };
-}
-
-function partitionSummaries(meta: TableMetadata, files: readonly DataFile[]): ManifestFile['partitions'] {
-  const spec = defaultSpec(meta);
-  if (spec.fields.length === 0) return [];
-  const ptype = partitionType(spec, currentSchema(meta));
-  return ptype.map((f, i) => {
-    const t = f.type as PrimitiveType;
-    const cmp = comparatorFor(t);
-    let containsNull = false;
-    let containsNan = false;
-    let lo: unknown = null;
-    let hi: unknown = null;
-    for (const file of files) {
-      const v = file.partition[i] ?? null;
-      if (v === null) containsNull = true;
-      else if (typeof v === 'number' && Number.isNaN(v)) containsNan = true;
-      else {
-        if (lo === null || cmp(v, lo as never) < 0) lo = v;
-        if (hi === null || cmp(v, hi as never) > 0) hi = v;
-      }
-    }
-    return {
-      contains_null: containsNull,
-      contains_nan: containsNan,
-      lower_bound: lo === null ? null : Buffer.from(serializeValue(t, lo as never)),
-      upper_bound: hi === null ? null : Buffer.from(serializeValue(t, hi as never)),
-    };
-  });
-}
-
 export function metadataDir(meta: TableMetadata): string {
   return meta.properties['write.metadata.path'] ?? `${meta.location.replace(/\/+$/, '')}/metadata`;
 }
@@ -117,22 +80,56 @@ export function dataDir(meta: TableMetadata): string {
   return meta.properties['write.data.path'] ?? `${meta.location.replace(/\/+$/, '')}/data`;
 }
 
+/** The snapshot of main's recent ancestry whose summary carries this commit id. */
+export function findCommit(meta: TableMetadata, key: string, commitId: string, depth = COMMIT_SEARCH_DEPTH): Snapshot | undefined {
+  let n = 0;
+  for (const s of ancestors(meta, branchHead(meta))) {
+    if (s.summary[key] === commitId) return s;
+    if (++n >= depth) return undefined;
+  }
+  return undefined;
+}
+
+/** One commit request's manifest list and what is known of its fate. */
+interface Attempt {
+  list: string;
+  parentId: bigint | null;
+  state: 'pending' | 'unknown' | 'failed';
+}
+
 export class TableOps {
   constructor(
     readonly catalog: RestCatalog,
     readonly io: FileIO,
   ) {}
 
-  /** Loads, retrying while the outcome of a previous call is unknown (catalog restarting). */
+  /** Loads, retrying while the catalog is unavailable. */
   async load(ident: TableIdent, attempts = 8): Promise<LoadedTable> {
     for (let i = 1; ; i++) {
       try {
         return await this.catalog.loadTable(ident);
       } catch (err) {
         if (!isFloeError(err) || !err.retryable || i >= attempts) throw err;
-        await sleep(Math.min(5000, 100 * 2 ** i));
+        await sleep(Math.min(5000, 100 * 2 ** i) * (0.5 + Math.random()));
       }
     }
+  }
+
+  /** Creates a format-v2 table from the in-memory schema, spec and sort order. */
+  create(ident: TableIdent, opts: CreateTableOptions): Promise<LoadedTable> {
+    return this.catalog.createTable(ident, {
+      schema: schemaToJson(opts.schema),
+      ...(opts.spec ? { partitionSpec: specToJson(opts.spec) } : {}),
+      ...(opts.sortOrder ? { writeOrder: sortOrderToJson(opts.sortOrder) } : {}),
+      ...(opts.location ? { location: opts.location } : {}),
+      ...(opts.stageCreate ? { stageCreate: true } : {}),
+      properties: { 'format-version': '2', ...opts.properties },
+    });
+  }
+
+  /** A snapshot that adds no files, only summary properties (the sink's offset map). */
+  commitProperties(ident: TableIdent, opts: Omit<AppendOptions, 'files'>): Promise<AppendResult> {
+    return this.append(ident, { ...opts, files: [] });
   }
 
   async append(ident: TableIdent, opts: AppendOptions): Promise<AppendResult> {
@@ -140,85 +137,155 @@ export class TableOps {
     const commitId = opts.properties?.[key] ?? randomUUID();
     const props = { ...opts.properties, [key]: commitId };
     const maxAttempts = opts.maxAttempts ?? 10;
+    // One snapshot id for every attempt, as Java's SnapshotProducer: the manifest's entries carry it.
     const snapshotId = newSnapshotId();
     let table = opts.loaded ?? (await this.load(ident));
     let manifest: ManifestFile | undefined;
     let conflicts = 0;
-    const written: string[] = [];
+    let unknown = 0;
+    const attempts: Attempt[] = [];
+    const result = (t: LoadedTable, s: Snapshot, recovered: boolean): AppendResult => ({
+      snapshotId: s.snapshotId,
+      metadata: t.metadata,
+      metadataLocation: t.metadataLocation,
+      attempts: attempts.length,
+      conflicts,
+      unknown,
+      recovered,
+    });
 
-    for (let attempt = 1; ; attempt++) {
-      const meta = table.metadata;
-      const prepared = opts.prepare?.(meta) ?? {};
-      const parent = branchHead(meta);
-      const seq = meta.formatVersion >= 2 ? meta.lastSequenceNumber + 1 : 0;
-      if (opts.files.length > 0 && !manifest) manifest = await this.writeManifest(meta, snapshotId, opts.files);
-      const parentManifests = parent?.manifestList ? decodeManifestList(await this.io.read(parent.manifestList)) : [];
-      const mine = manifest ? [{ ...manifest, sequence_number: BigInt(seq), min_sequence_number: BigInt(seq) }] : [];
-      const listLocation = `${metadataDir(meta)}/snap-${snapshotId}-${attempt}-${randomUUID()}.avro`;
-      const listBytes = encodeManifestList([...mine, ...parentManifests], {
-        snapshotId,
-        ...(parent ? { parentSnapshotId: parent.snapshotId } : {}),
-        sequenceNumber: BigInt(seq),
-        formatVersion: meta.formatVersion,
-      });
-      await this.io.write(listLocation, listBytes);
-      written.push(listLocation);
-      const partitions = new Set(opts.files.map((f) => JSON.stringify(f.partition, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)))).size;
-      const snapshot: Snapshot = {
-        snapshotId,
-        ...(parent ? { parentSnapshotId: parent.snapshotId } : {}),
-        sequenceNumber: seq,
-        timestampMs: Math.max(Date.now(), (parent?.timestampMs ?? 0) + 1),
-        manifestList: listLocation,
-        summary: appendSummary(opts.files, parent, partitions, { ...props, ...prepared }),
-        schemaId: meta.currentSchemaId,
-      };
-      try {
-        const res = await this.catalog.commitTable(
-          ident,
-          [
-            { type: 'assert-table-uuid', uuid: meta.tableUuid },
-            { type: 'assert-ref-snapshot-id', ref: 'main', snapshotId: parent?.snapshotId ?? null },
-          ],
-          [
-            { action: 'add-snapshot', snapshot },
-            { action: 'set-snapshot-ref', refName: 'main', snapshotId, type: 'branch' },
-          ],
-        );
-        return { snapshotId, metadata: res.metadata, metadataLocation: res.metadataLocation, attempts: attempt, conflicts, recovered: false };
-      } catch (err) {
-        if (!isFloeError(err)) throw err;
-        if (err.code === 'COMMIT_STATE_UNKNOWN') {
-          table = await this.load(ident, 30);
-          const found = [...ancestors(table.metadata, branchHead(table.metadata))].slice(0, 100).find((s) => s.summary[key] === commitId);
-          if (found) {
-            return { snapshotId: found.snapshotId, metadata: table.metadata, metadataLocation: table.metadataLocation, attempts: attempt, conflicts, recovered: true };
-          }
-        } else if (err.code === 'COMMIT_CONFLICT') {
-          conflicts++;
-          opts.onConflict?.(attempt);
-          table = await this.load(ident);
-        } else throw err;
-        // The attempt's manifest list is orphaned (nothing references it): remove it.
-        await this.io.delete(listLocation).catch(() => undefined);
-        if (attempt >= maxAttempts) {
-          throw new FloeError(err.code === 'COMMIT_CONFLICT' ? 'COMMIT_CONFLICT' : 'CATALOG_ERROR', `append to ${ident.namespace.join('.')}.${ident.name} gave up after ${attempt} attempts: ${err.message}`, {
-            cause: err,
-            retryable: true,
-          });
+    try {
+      for (let attempt = 1; ; attempt++) {
+        // A caller's retry of a commit that landed, or an unknown outcome that did land late.
+        const found = findCommit(table.metadata, key, commitId);
+        if (found) {
+          await this.cleanup(attempts, found.manifestList);
+          return result(table, found, true);
         }
-        await sleep((opts.backoffMs ?? 50) * 2 ** Math.min(attempt - 1, 6) * (0.5 + Math.random()));
+        await this.settle(attempts, table.metadata);
+        const meta = table.metadata;
+        if (meta.formatVersion !== 2) {
+          throw new FloeError('METADATA_INVALID', `table ${ident.namespace.join('.')}.${ident.name} is format v${meta.formatVersion}; Floe writes format v2 tables only (upgrade it with the table property format-version=2)`);
+        }
+        const prepared = opts.prepare?.(meta) ?? {};
+        const parent = branchHead(meta);
+        const seq = meta.lastSequenceNumber + 1;
+        if (opts.files.length > 0 && !manifest) manifest = await this.writeManifest(meta, snapshotId, opts.files);
+        const parentManifests = parent?.manifestList ? decodeManifestList(await this.io.read(parent.manifestList)) : [];
+        // Only the manifest list carries the sequence number: the new manifest's ADDED entries
+        // have none and inherit it (spec: sequence number inheritance), so a retry rewrites nothing else.
+        const mine = manifest ? [{ ...manifest, sequence_number: BigInt(seq), min_sequence_number: BigInt(seq) }] : [];
+        const list = `${metadataDir(meta)}/snap-${snapshotId}-${attempt}-${randomUUID()}.avro`;
+        await this.io.write(
+          list,
+          encodeManifestList([...mine, ...parentManifests], {
+            snapshotId,
+            ...(parent ? { parentSnapshotId: parent.snapshotId } : {}),
+            sequenceNumber: BigInt(seq),
+            formatVersion: meta.formatVersion,
+          }),
+        );
+        const current: Attempt = { list, parentId: parent?.snapshotId ?? null, state: 'pending' };
+        attempts.push(current);
+        const snapshot: Snapshot = {
+          snapshotId,
+          ...(parent ? { parentSnapshotId: parent.snapshotId } : {}),
+          sequenceNumber: seq,
+          timestampMs: Math.max(Date.now(), (parent?.timestampMs ?? 0) + 1),
+          manifestList: list,
+          summary: appendSummary(opts.files, parent, { ...props, ...prepared }),
+          schemaId: meta.currentSchemaId,
+        };
+        try {
+          const res = await this.catalog.commitTable(
+            ident,
+            [
+              { type: 'assert-table-uuid', uuid: meta.tableUuid },
+              { type: 'assert-ref-snapshot-id', ref: 'main', snapshotId: parent?.snapshotId ?? null },
+            ],
+            [
+              { action: 'add-snapshot', snapshot },
+              { action: 'set-snapshot-ref', refName: 'main', snapshotId, type: 'branch' },
+            ],
+          );
+          await this.cleanup(attempts, list);
+          return result(res, snapshot, false);
+        } catch (err) {
+          if (!isFloeError(err)) throw err;
+          if (err.code === 'COMMIT_STATE_UNKNOWN') {
+            unknown++;
+            current.state = 'unknown';
+            table = await this.load(ident, 30);
+          } else if (err.code === 'COMMIT_CONFLICT') {
+            conflicts++;
+            current.state = 'failed';
+            await this.io.delete(list).catch(() => undefined);
+            opts.onConflict?.(attempt);
+            table = await this.load(ident);
+          } else {
+            // Any other answer is definite: the catalog refused this request.
+            current.state = 'failed';
+            await this.io.delete(list).catch(() => undefined);
+            throw err;
+          }
+          if (attempt >= maxAttempts) {
+            const landed = findCommit(table.metadata, key, commitId);
+            if (landed) {
+              await this.cleanup(attempts, landed.manifestList);
+              return result(table, landed, true);
+            }
+            throw new FloeError(err.code === 'COMMIT_CONFLICT' ? 'COMMIT_CONFLICT' : 'COMMIT_STATE_UNKNOWN', `append to ${ident.namespace.join('.')}.${ident.name} gave up after ${attempt} attempts: ${err.message}`, {
+              cause: err,
+              retryable: true,
+            });
+          }
+          await sleep((opts.backoffMs ?? 50) * 2 ** Math.min(attempt - 1, 6) * (0.5 + Math.random()));
+        }
+      }
+    } catch (err) {
+      await this.abandon(attempts, manifest, table.metadata, key, commitId);
+      throw err;
+    }
+  }
+
+  /**
+   * An attempt whose outcome was unknown can no longer land once main has moved off its parent
+   * without it (history is linear): its manifest list is then garbage like a 409's.
+   */
+  private async settle(attempts: Attempt[], meta: TableMetadata): Promise<void> {
+    const head = branchHead(meta)?.snapshotId ?? null;
+    for (const a of attempts) {
+      if (a.state === 'unknown' && a.parentId !== head) {
+        a.state = 'failed';
+        await this.io.delete(a.list).catch(() => undefined);
       }
     }
+  }
+
+  /** After success every other attempt is dead: main no longer points at any of their parents. */
+  private async cleanup(attempts: Attempt[], keep: string): Promise<void> {
+    await Promise.all(attempts.filter((a) => a.list !== keep && a.state !== 'failed').map((a) => this.io.delete(a.list).catch(() => undefined)));
+  }
+
+  /**
+   * On giving up, remove what no attempt can still reference. While an attempt's outcome is
+   * unknown its manifest list, and the new manifest it names, may yet become part of the table.
+   */
+  private async abandon(attempts: Attempt[], manifest: ManifestFile | undefined, meta: TableMetadata, key: string, commitId: string): Promise<void> {
+    if (findCommit(meta, key, commitId)) return;
+    await this.settle(attempts, meta).catch(() => undefined);
+    if (attempts.some((a) => a.state === 'unknown')) return;
+    if (manifest) await this.io.delete(manifest.manifest_path).catch(() => undefined);
   }
 
   private async writeManifest(meta: TableMetadata, snapshotId: bigint, files: readonly DataFile[]): Promise<ManifestFile> {
     const schema = currentSchema(meta);
     const spec = defaultSpec(meta);
+    const partType = partitionType(spec, schema);
     const bytes = encodeManifest({
       schema,
       spec,
-      partitionType: partitionType(spec, schema),
+      partitionType: partType,
       formatVersion: meta.formatVersion,
       entries: files.map((file) => ({ status: 1, snapshotId, sequenceNumber: null, fileSequenceNumber: null, file })),
     });
@@ -238,7 +305,7 @@ export class TableOps {
       added_rows_count: BigInt(files.reduce((n, f) => n + f.recordCount, 0)),
       existing_rows_count: 0n,
       deleted_rows_count: 0n,
-      partitions: partitionSummaries(meta, files),
+      partitions: partitionSummaries(partType, files),
       key_metadata: null,
     };
   }
