@@ -11,8 +11,13 @@ import { FloeError } from '../errors.js';
 import { BIGINT_LONG } from '../decode/avro.js';
 
 
+/**
+ * An avsc type for a manifest schema. Every long is a bigint, also the `{type: 'long',
+ * logicalType: ...}` of time and timestamp partition values, which the registry alone misses.
+ */
 export function avroType(schema: object): avro.Type {
-  return avro.Type.forSchema(schema as avro.Schema, { registry: { long: BIGINT_LONG } as never, wrapUnions: false });
+  const typeHook = (s: unknown) => (typeof s === 'object' && s !== null && (s as { type?: unknown }).type === 'long' ? BIGINT_LONG : undefined);
+  return avro.Type.forSchema(schema as avro.Schema, { registry: { long: BIGINT_LONG } as never, typeHook: typeHook as never, wrapUnions: false });
 }
 
 const MAGIC = Buffer.from('Obj\u0001', 'latin1');
