@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { bucketHash, compileTransform, humanValue, parseTransform, resultType, transformToString } from '../../../src/spec/transforms.js';
+import { bucketHash, canTransform, compileTransform, humanValue, parseTransform, resultType, transformToString } from '../../../src/spec/transforms.js';
+import { murmur3 } from '../../../src/spec/murmur3.js';
+import { bigintToMinimalBytes } from '../../../src/spec/values.js';
 import type { PrimitiveType } from '../../../src/spec/types.js';
 
 const days = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
@@ -82,4 +84,105 @@ test('transform strings parse and print, bad ones are refused clearly', () => {
   assert.throws(() => parseTransform('weekly'), /unknown partition transform 'weekly'/);
   assert.throws(() => compileTransform({ kind: 'hour' }, { type: 'date' }), /cannot apply to type date/);
   assert.deepEqual(resultType({ kind: 'day' }, { type: 'timestamptz' }), { type: 'date' });
+});
+
+test('bucket: the remaining appendix vectors (microsecond steps, nanoseconds hashed as micros)', () => {
+  const base = micros('2017-11-16T22:31:08Z');
+  assert.equal(bucketHash(base + 1n, { type: 'timestamp' }), -1207196810);
+  assert.equal(bucketHash(base + 1n, { type: 'timestamptz' }), -1207196810);
+  assert.equal(bucketHash((base + 1n) * 1000n + 1n, { type: 'timestamp_ns' }), -1207196810);
+  assert.equal(bucketHash(base * 1000n, { type: 'timestamptz_ns' }), -2047944441);
+  assert.equal(bucketHash('F79C3E09-677C-4BBD-A479-3F349CB785E7', { type: 'uuid' }), 1488055340);
+  assert.equal(bucketHash(Uint8Array.from(Buffer.from('f79c3e09677c4bbda4793f349cb785e7', 'hex')), { type: 'uuid' }), 1488055340);
+  assert.throws(() => compileTransform({ kind: 'bucket', n: 4 }, { type: 'double' }), /cannot apply to type double/);
+});
+
+test('bucket fast paths equal Murmur3 over the bytes the appendix names', () => {
+  const le8 = (v: bigint) => {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64LE(v);
+    return b;
+  };
+  fc.assert(
+    fc.property(fc.integer(), (x) => assert.equal(bucketHash(x, { type: 'int' }), murmur3(le8(BigInt(x))))),
+  );
+  fc.assert(
+    fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (x) => assert.equal(bucketHash(x, { type: 'long' }), murmur3(le8(x)))),
+  );
+  fc.assert(
+    fc.property(fc.bigInt({ min: -(10n ** 38n) + 1n, max: 10n ** 38n - 1n }), (x) =>
+      assert.equal(bucketHash(x, { type: 'decimal', precision: 38, scale: 0 }), murmur3(bigintToMinimalBytes(x))),
+    ),
+  );
+  fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => assert.equal(bucketHash(s, { type: 'string' }), murmur3(Buffer.from(s, 'utf8')))));
+  fc.assert(fc.property(fc.uuid(), (u) => assert.equal(bucketHash(u, { type: 'uuid' }), murmur3(Buffer.from(u.replace(/-/g, ''), 'hex')))));
+  // A long string after a short one: the shared scratch buffer grows and stays correct.
+  const long = 'é'.repeat(5000);
+  assert.equal(bucketHash(long, { type: 'string' }), murmur3(Buffer.from(long, 'utf8')));
+});
+
+test('year, month, day and hour agree with floor division and the calendar for any instant', () => {
+  const y = compileTransform({ kind: 'year' }, { type: 'timestamptz' });
+  const mo = compileTransform({ kind: 'month' }, { type: 'timestamp' });
+  const d = compileTransform({ kind: 'day' }, { type: 'timestamptz' });
+  const h = compileTransform({ kind: 'hour' }, { type: 'timestamptz' });
+  const hns = compileTransform({ kind: 'hour' }, { type: 'timestamptz_ns' });
+  const dateMonth = compileTransform({ kind: 'month' }, { type: 'date' });
+  const floor = (a: bigint, b: bigint) => (a % b !== 0n && a < 0n ? a / b - 1n : a / b);
+  fc.assert(
+    fc.property(fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n }), (us) => {
+      assert.equal(BigInt(d(us) as number), floor(us, 86_400_000_000n));
+      assert.equal(BigInt(h(us) as number), floor(us, 3_600_000_000n));
+      assert.equal(hns(us * 1000n + 999n), h(us));
+    }),
+  );
+  fc.assert(
+    fc.property(fc.integer({ min: -8_000_000_000_000, max: 8_000_000_000_000 }), (ms) => {
+      const dt = new Date(ms);
+      const us = BigInt(ms) * 1000n;
+      assert.equal(y(us), dt.getUTCFullYear() - 1970);
+      assert.equal(mo(us), (dt.getUTCFullYear() - 1970) * 12 + dt.getUTCMonth());
+      assert.equal(dateMonth(Math.floor(ms / 86_400_000)), mo(us));
+    }),
+  );
+});
+
+test('day and hour path values format like ISO dates for every day', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: -700_000, max: 2_900_000 }), fc.integer({ min: 0, max: 23 }), (day, hr) => {
+      const iso = new Date(day * 86_400_000).toISOString();
+      assert.equal(humanValue({ kind: 'day' }, { type: 'date' }, day), iso.slice(0, 10));
+      assert.equal(humanValue({ kind: 'hour' }, { type: 'int' }, day * 24 + hr), `${iso.slice(0, 10)}-${String(hr).padStart(2, '0')}`);
+    }),
+  );
+  assert.equal(humanValue({ kind: 'month' }, { type: 'int' }, 647), '2023-12');
+  assert.equal(humanValue({ kind: 'year' }, { type: 'int' }, -1), '1969');
+  assert.equal(humanValue({ kind: 'identity' }, { type: 'timestamptz' }, 1_700_000_000_123_456n), '2023-11-14T22:13:20.123456+00:00');
+  assert.equal(humanValue({ kind: 'identity' }, { type: 'timestamp_ns' }, -1n), '1969-12-31T23:59:59.999999999');
+  assert.equal(humanValue({ kind: 'identity' }, { type: 'time' }, 81_068_000_001n), '22:31:08.000001');
+});
+
+test('truncate strings by code points and keep the prefix property', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.integer({ min: 1, max: 10 }), (s, w) => {
+      const t = compileTransform({ kind: 'truncate', width: w }, { type: 'string' })(s) as string;
+      assert.ok(s.startsWith(t));
+      assert.equal(Array.from(t).length, Math.min(w, Array.from(s).length));
+    }),
+  );
+  // Java's int and long arithmetic wraps at the minimum value; the engines compute the same.
+  assert.equal(compileTransform({ kind: 'truncate', width: 10 }, { type: 'int' })(-2147483648), 2147483646);
+  assert.equal(compileTransform({ kind: 'truncate', width: 10 }, { type: 'long' })(-(2n ** 63n)), 2n ** 63n - 2n);
+});
+
+test('unknown transforms are read leniently and never applied', () => {
+  const t = parseTransform('zorder', true);
+  assert.deepEqual(t, { kind: 'unknown', name: 'zorder' });
+  assert.equal(transformToString(t), 'zorder');
+  assert.equal(canTransform(t, { type: 'int' }), false);
+  assert.throws(() => compileTransform(t, { type: 'int' }), /cannot apply/);
+  assert.equal(canTransform({ kind: 'bucket', n: 2 }, { type: 'struct', fields: [] }), false);
+  assert.equal(canTransform({ kind: 'void' }, { type: 'float' }), true);
+  assert.deepEqual(resultType({ kind: 'bucket', n: 3 }, { type: 'string' }), { type: 'int' });
+  assert.deepEqual(resultType({ kind: 'truncate', width: 3 }, { type: 'string' }), { type: 'string' });
 });
