@@ -6,7 +6,7 @@
 import { FloeError } from '../errors.js';
 import { murmur3, murmur3Long } from './murmur3.js';
 import type { IcebergType, PrimitiveType, Value } from './types.js';
-import { bigintToMinimalBytes } from './values.js';
+import { bigintToMinimalBytes, formatDecimal } from './values.js';
 import { floorDivBig, formatDate, formatYear, formatTime, formatTimestamp, monthsFromDays, daysOf } from './time.js';
 
 export type Transform =
@@ -310,13 +310,4 @@ export function humanValue(t: Transform, resultTypeOf: PrimitiveType, v: Value):
     default:
       return String(v);
   }
-}
-
-/** The plain decimal string of an unscaled value (`-0.05` for -5 at scale 2). */
-export function formatDecimal(unscaled: bigint, scale: number): string {
-  const neg = unscaled < 0n;
-  const digits = (neg ? -unscaled : unscaled).toString();
-  if (scale <= 0) return (neg ? '-' : '') + digits + '0'.repeat(-scale);
-  const padded = digits.padStart(scale + 1, '0');
-  return `${neg ? '-' : ''}${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
 }

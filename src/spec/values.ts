@@ -146,6 +146,17 @@ export function comparatorFor(type: PrimitiveType): (a: Value, b: Value) => numb
       return (a, b) => compareBytes(a as Uint8Array, b as Uint8Array);
     case 'boolean':
       return (a, b) => Number(a) - Number(b);
+    case 'float':
+    case 'double':
+      // Java's Double.compare: -0.0 orders before 0.0 (NaN is excluded by the caller).
+      return (a, b) => {
+        const x = a as number;
+        const y = b as number;
+        if (x < y) return -1;
+        if (x > y) return 1;
+        if (x === 0 && y === 0) return Object.is(x, y) ? 0 : Object.is(x, -0) ? -1 : 1;
+        return 0;
+      };
     default:
       return (a, b) => ((a as number | bigint) < (b as number | bigint) ? -1 : (a as number | bigint) > (b as number | bigint) ? 1 : 0);
   }
@@ -188,4 +199,13 @@ export function truncateBytesUpper(b: Uint8Array, n: number): Uint8Array | undef
     }
   }
   return undefined;
+}
+
+/** The plain decimal string of an unscaled value (`-0.05` for -5 at scale 2). */
+export function formatDecimal(unscaled: bigint, scale: number): string {
+  const neg = unscaled < 0n;
+  const digits = (neg ? -unscaled : unscaled).toString();
+  if (scale <= 0) return (neg ? '-' : '') + digits + '0'.repeat(-scale);
+  const padded = digits.padStart(scale + 1, '0');
+  return `${neg ? '-' : ''}${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
 }

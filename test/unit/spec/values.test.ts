@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   bigintToMinimalBytes,
+  comparatorFor,
   compareStrings,
   deserializeValue,
   minimalBytesToBigint,
@@ -11,6 +12,7 @@ import {
   truncateBytesUpper,
   truncateStringLower,
   truncateStringUpper,
+  uuidToBytes,
 } from '../../../src/spec/values.js';
 import type { PrimitiveType, Value } from '../../../src/spec/types.js';
 
@@ -78,4 +80,35 @@ test('truncated bounds enclose the value', () => {
   assert.equal(truncateStringUpper('abcdef', 3), 'abd');
   assert.equal(truncateBytesUpper(Uint8Array.of(1, 0xff, 0xff, 3), 3)?.join(','), '2');
   assert.equal(truncateBytesUpper(Uint8Array.of(0xff, 0xff, 3), 2), undefined);
+});
+
+test('single-value serialization round-trips the remaining types and reads v1 promoted bounds', () => {
+  roundTrip({ type: 'time' }, fc.bigInt({ min: 0n, max: 86_400_000_000n - 1n }));
+  roundTrip({ type: 'timestamp_ns' }, fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }));
+  roundTrip({ type: 'fixed', length: 3 }, fc.uint8Array({ minLength: 3, maxLength: 3 }));
+  assert.equal(deserializeValue({ type: 'long' }, serializeValue({ type: 'int' }, -5)), -5n);
+  assert.equal(deserializeValue({ type: 'double' }, serializeValue({ type: 'float' }, 1.5)), 1.5);
+  assert.throws(() => serializeValue({ type: 'unknown' }, null), /no single-value serialization/);
+});
+
+test('comparators order each type as Iceberg does', () => {
+  const dbl = comparatorFor({ type: 'double' });
+  assert.ok(dbl(-0, 0) < 0 && dbl(0, -0) > 0 && dbl(0, 0) === 0 && dbl(-1, 2) < 0);
+  const uuid = comparatorFor({ type: 'uuid' });
+  fc.assert(fc.property(fc.uuid(), fc.uuid(), (a, b) => assert.equal(Math.sign(uuid(a, b)), Math.sign(Buffer.compare(uuidToBytes(a), uuidToBytes(b))))));
+  const bin = comparatorFor({ type: 'binary' });
+  assert.ok(bin(Uint8Array.of(0x7f), Uint8Array.of(0x80)) < 0, 'bytes compare unsigned');
+  assert.ok(bin(Uint8Array.of(1), Uint8Array.of(1, 0)) < 0, 'a prefix orders first');
+  const lng = comparatorFor({ type: 'long' });
+  fc.assert(fc.property(fc.bigInt(), fc.bigInt(), (a, b) => assert.equal(Math.sign(lng(a, b)), a < b ? -1 : a > b ? 1 : 0)));
+  assert.ok(comparatorFor({ type: 'boolean' })(false, true) < 0);
+});
+
+test('truncated upper bounds skip what cannot be incremented', () => {
+  assert.equal(truncateStringUpper('a\u{10FFFF}\u{10FFFF}z', 3), 'b');
+  assert.equal(truncateStringUpper('\u{10FFFF}\u{10FFFF}z', 2), undefined);
+  assert.equal(truncateStringUpper('a\uD7FFz', 2), 'a\uE000', 'the surrogate block is skipped');
+  assert.equal(truncateStringLower('🎉🎉🎉', 2), '🎉🎉');
+  assert.equal(truncateStringUpper('ab', 2), 'ab', 'short values are their own bounds');
+  assert.deepEqual(truncateBytesUpper(Uint8Array.of(1, 2), 2), Uint8Array.of(1, 2));
 });
