@@ -9,6 +9,18 @@ const SIMPLE: ReadonlySet<string> = new Set<SimplePrimitive>([
   'timestamp_ns', 'timestamptz_ns', 'string', 'uuid', 'binary', 'unknown',
 ]);
 
+function int(o: Json, k: string, where: string): number {
+  const v = o[k];
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new FloeError('SCHEMA_INVALID', `${where}: '${k}' must be an integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function bool(o: Json, k: string, where: string): boolean {
+  const v = o[k];
+  if (typeof v !== 'boolean') throw new FloeError('SCHEMA_INVALID', `${where}: '${k}' must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 export function typeFromJson(j: unknown, where = 'type'): IcebergType {
   if (typeof j === 'string') {
     if (SIMPLE.has(j)) return { type: j as SimplePrimitive };
@@ -20,22 +32,24 @@ export function typeFromJson(j: unknown, where = 'type'): IcebergType {
   }
   const o = j as Json;
   switch (o?.type) {
-    case 'struct':
-      return { type: 'struct', fields: ((o.fields as unknown[]) ?? []).map((f, i) => fieldFromJson(f, `${where}.fields[${i}]`)) };
+    case 'struct': {
+      if (!Array.isArray(o.fields)) throw new FloeError('SCHEMA_INVALID', `${where}: a struct needs a 'fields' list`);
+      return { type: 'struct', fields: o.fields.map((f: unknown, i: number) => fieldFromJson(f, `${where}.fields[${i}]`)) };
+    }
     case 'list':
       return {
         type: 'list',
-        elementId: Number(o['element-id']),
-        elementRequired: Boolean(o['element-required']),
+        elementId: int(o, 'element-id', where),
+        elementRequired: bool(o, 'element-required', where),
         element: typeFromJson(o.element, `${where}.element`),
       };
     case 'map':
       return {
         type: 'map',
-        keyId: Number(o['key-id']),
+        keyId: int(o, 'key-id', where),
         key: typeFromJson(o.key, `${where}.key`),
-        valueId: Number(o['value-id']),
-        valueRequired: Boolean(o['value-required']),
+        valueId: int(o, 'value-id', where),
+        valueRequired: bool(o, 'value-required', where),
         value: typeFromJson(o.value, `${where}.value`),
       };
     default:
@@ -45,11 +59,11 @@ export function typeFromJson(j: unknown, where = 'type'): IcebergType {
 
 export function fieldFromJson(j: unknown, where = 'field'): NestedField {
   const o = j as Json;
-  if (typeof o?.id !== 'number' || typeof o.name !== 'string') throw new FloeError('SCHEMA_INVALID', `${where}: a field needs a numeric id and a name`);
+  if (typeof o?.id !== 'number' || !Number.isInteger(o.id) || typeof o.name !== 'string') throw new FloeError('SCHEMA_INVALID', `${where}: a field needs an integer id and a name`);
   const f: { -readonly [K in keyof NestedField]: NestedField[K] } = {
     id: o.id,
     name: o.name,
-    required: Boolean(o.required),
+    required: bool(o, 'required', `${where} '${o.name}'`),
     type: typeFromJson(o.type, `${where} '${o.name}'`),
   };
   if (typeof o.doc === 'string') f.doc = o.doc;
@@ -60,8 +74,10 @@ export function fieldFromJson(j: unknown, where = 'field'): NestedField {
 
 export function schemaFromJson(j: unknown): Schema {
   const o = j as Json;
+  if (typeof o !== 'object' || o === null) throw new FloeError('SCHEMA_INVALID', `schema: expected a JSON object, got ${JSON.stringify(j)}`);
   const st = typeFromJson({ ...o, type: 'struct' }, 'schema') as Extract<IcebergType, { type: 'struct' }>;
   const ids = o['identifier-field-ids'];
+  if (ids !== undefined && !(Array.isArray(ids) && ids.every((x) => Number.isInteger(x)))) throw new FloeError('SCHEMA_INVALID', `schema: 'identifier-field-ids' must be a list of field ids`);
   return { schemaId: Number(o['schema-id'] ?? 0), fields: st.fields, ...(Array.isArray(ids) ? { identifierFieldIds: ids as number[] } : {}) };
 }
 
@@ -109,28 +125,59 @@ export interface IndexedField {
   readonly path: string;
   /** Inside a list or map: not addressable from a row's top-level structs. */
   readonly repeated: boolean;
+  /** Id of the enclosing field (struct, list or map), undefined at the top level. */
+  readonly parentId?: number;
 }
 
-/** Every field by id, nested ones included (list elements and map keys/values as synthetic fields). */
+const byIdCache = new WeakMap<readonly NestedField[], Map<number, IndexedField>>();
+const byNameCache = new WeakMap<readonly NestedField[], Map<string, IndexedField>>();
+
+/**
+ * Every field by id, nested ones included (list elements and map keys/values as synthetic
+ * fields). Schemas are immutable, so the index is built once per field list and cached.
+ * On a duplicate id the first field wins; validateSchema reports duplicates.
+ */
 export function indexById(fields: readonly NestedField[]): Map<number, IndexedField> {
+  const cached = byIdCache.get(fields);
+  if (cached) return cached;
   const out = new Map<number, IndexedField>();
-  const visit = (f: NestedField, prefix: string, repeated: boolean) => {
+  const visit = (f: NestedField, prefix: string, repeated: boolean, parentId: number | undefined) => {
     const path = prefix ? `${prefix}.${f.name}` : f.name;
-    out.set(f.id, { field: f, path, repeated });
+    if (!out.has(f.id)) out.set(f.id, { field: f, path, repeated, ...(parentId === undefined ? {} : { parentId }) });
     const t = f.type;
-    if (t.type === 'struct') for (const c of t.fields) visit(c, path, repeated);
-    if (t.type === 'list') visit({ id: t.elementId, name: 'element', required: t.elementRequired, type: t.element }, path, true);
+    if (t.type === 'struct') for (const c of t.fields) visit(c, path, repeated, f.id);
+    if (t.type === 'list') visit({ id: t.elementId, name: 'element', required: t.elementRequired, type: t.element }, path, true, f.id);
     if (t.type === 'map') {
-      visit({ id: t.keyId, name: 'key', required: true, type: t.key }, path, true);
-      visit({ id: t.valueId, name: 'value', required: t.valueRequired, type: t.value }, path, true);
+      visit({ id: t.keyId, name: 'key', required: true, type: t.key }, path, true, f.id);
+      visit({ id: t.valueId, name: 'value', required: t.valueRequired, type: t.value }, path, true, f.id);
     }
   };
-  for (const f of fields) visit(f, '', false);
+  for (const f of fields) visit(f, '', false, undefined);
+  byIdCache.set(fields, out);
   return out;
 }
 
-export function findField(schema: Pick<Schema, 'fields'>, nameOrPath: string): IndexedField | undefined {
-  for (const f of indexById(schema.fields).values()) if (f.path === nameOrPath) return f;
+/** Every field by its dotted path (`st.b.c`, `tags.element`, `attrs.key`). */
+export function indexByName(fields: readonly NestedField[]): Map<string, IndexedField> {
+  const cached = byNameCache.get(fields);
+  if (cached) return cached;
+  const out = new Map<string, IndexedField>();
+  for (const f of indexById(fields).values()) if (!out.has(f.path)) out.set(f.path, f);
+  byNameCache.set(fields, out);
+  return out;
+}
+
+export function fieldById(schema: Pick<Schema, 'fields'>, id: number): NestedField | undefined {
+  return indexById(schema.fields).get(id)?.field;
+}
+
+/** A field by dotted name; with `caseSensitive: false`, as Java's caseInsensitiveFindField. */
+export function findField(schema: Pick<Schema, 'fields'>, nameOrPath: string, caseSensitive = true): IndexedField | undefined {
+  const idx = indexByName(schema.fields);
+  const hit = idx.get(nameOrPath);
+  if (hit || caseSensitive) return hit;
+  const lower = nameOrPath.toLowerCase();
+  for (const [path, f] of idx) if (path.toLowerCase() === lower) return f;
   return undefined;
 }
 
@@ -177,4 +224,75 @@ function counter(start = 1): () => number {
 export function primitiveOf(t: IcebergType, where: string): PrimitiveType {
   if (t.type === 'struct' || t.type === 'list' || t.type === 'map') throw new FloeError('SCHEMA_INVALID', `${where}: expected a primitive type, got ${t.type}`);
   return t;
+}
+
+export interface ValidateOptions {
+  /** Types and defaults newer than the table's format version are refused. */
+  formatVersion?: number;
+}
+
+const V3_TYPES: ReadonlySet<string> = new Set(['timestamp_ns', 'timestamptz_ns', 'unknown']);
+
+/**
+ * Checks the rules a schema must follow (spec "Schemas and Data Types", Java's Schema and
+ * TypeUtil): unique field ids, unique names per struct, decimal and fixed bounds, unknown-typed
+ * fields optional, v3 types and defaults only in v3, identifier fields required primitives that
+ * are not floating point and not inside a list, a map or an optional struct.
+ */
+export function validateSchema(schema: Pick<Schema, 'fields' | 'identifierFieldIds'>, opts: ValidateOptions = {}): void {
+  const fail = (msg: string) => new FloeError('SCHEMA_INVALID', `schema: ${msg}`);
+  const seen = new Map<number, string>();
+  const version = opts.formatVersion ?? 3;
+  const checkId = (id: number, path: string) => {
+    if (!Number.isInteger(id) || id < 0) throw fail(`field '${path}' has an invalid id ${id}`);
+    const other = seen.get(id);
+    if (other !== undefined) throw fail(`field id ${id} is used twice, by '${other}' and '${path}'; ids must be unique`);
+    seen.set(id, path);
+  };
+  const checkType = (t: IcebergType, path: string) => {
+    if (t.type === 'decimal' && !(t.precision >= 1 && t.precision <= 38 && t.scale >= 0 && t.scale <= t.precision)) {
+      throw fail(`field '${path}': decimal(${t.precision},${t.scale}) is out of range (precision 1..38, scale 0..precision)`);
+    }
+    if (t.type === 'fixed' && !(t.length >= 1)) throw fail(`field '${path}': fixed[${t.length}] needs a positive length`);
+    if (V3_TYPES.has(t.type) && version < 3) throw fail(`field '${path}': type ${t.type} needs format version 3 (the table is v${version})`);
+    if (t.type === 'struct') checkStruct(t.fields, path);
+    if (t.type === 'list') {
+      checkId(t.elementId, `${path}.element`);
+      checkType(t.element, `${path}.element`);
+    }
+    if (t.type === 'map') {
+      checkId(t.keyId, `${path}.key`);
+      checkId(t.valueId, `${path}.value`);
+      checkType(t.key, `${path}.key`);
+      checkType(t.value, `${path}.value`);
+    }
+  };
+  const checkStruct = (fields: readonly NestedField[], prefix: string) => {
+    const names = new Set<string>();
+    for (const f of fields) {
+      const path = prefix ? `${prefix}.${f.name}` : f.name;
+      if (!f.name) throw fail(`a field in '${prefix || '<root>'}' has an empty name`);
+      if (names.has(f.name)) throw fail(`field name '${path}' appears twice in the same struct`);
+      names.add(f.name);
+      checkId(f.id, path);
+      if (f.type.type === 'unknown' && f.required) throw fail(`field '${path}' of type unknown must be optional`);
+      if ((f.initialDefault !== undefined || f.writeDefault !== undefined) && version < 3) throw fail(`field '${path}': default values need format version 3`);
+      checkType(f.type, path);
+    }
+  };
+  checkStruct(schema.fields, '');
+  const idx = indexById(schema.fields);
+  for (const id of schema.identifierFieldIds ?? []) {
+    const f = idx.get(id);
+    if (!f) throw fail(`identifier field ${id} is not in the schema`);
+    const t = f.field.type.type;
+    if (t === 'struct' || t === 'list' || t === 'map') throw fail(`identifier field '${f.path}' must be a primitive, not a ${t}`);
+    if (t === 'float' || t === 'double') throw fail(`identifier field '${f.path}' must not be ${t}`);
+    if (!f.field.required) throw fail(`identifier field '${f.path}' must be required`);
+    if (f.repeated) throw fail(`identifier field '${f.path}' must not be nested in a list or map`);
+    for (let p = f.parentId; p !== undefined; p = idx.get(p)?.parentId) {
+      const parent = idx.get(p);
+      if (parent && !parent.field.required) throw fail(`identifier field '${f.path}' must not be nested in the optional struct '${parent.path}'`);
+    }
+  }
 }
