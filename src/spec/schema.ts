@@ -239,7 +239,7 @@ const V3_TYPES: ReadonlySet<string> = new Set(['timestamp_ns', 'timestamptz_ns',
  * fields optional, v3 types and defaults only in v3, identifier fields required primitives that
  * are not floating point and not inside a list, a map or an optional struct.
  */
-export function validateSchema(schema: Pick<Schema, 'fields' | 'identifierFieldIds'>, opts: ValidateOptions = {}): void {
+export function validateSchema(schema: Pick<Schema, 'fields'> & Partial<Schema>, opts: ValidateOptions = {}): void {
   const fail = (msg: string) => new FloeError('SCHEMA_INVALID', `schema: ${msg}`);
   const seen = new Map<number, string>();
   const version = opts.formatVersion ?? 3;
