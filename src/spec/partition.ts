@@ -1,7 +1,7 @@
 /** Partition specs (JSON and AST), the partition type, and per-row partition tuples and paths. */
 import { FloeError } from '../errors.js';
-import { indexById, primitiveOf } from './schema.js';
-import { compileTransform, humanValue, parseTransform, resultType, transformToString, type Transform } from './transforms.js';
+import { findField, indexById, primitiveOf } from './schema.js';
+import { canTransform, compileTransform, humanValue, parseTransform, resultType, transformToString, type Transform } from './transforms.js';
 import type { NestedField, PrimitiveType, Schema, Value } from './types.js';
 
 export interface PartitionField {
@@ -22,15 +22,51 @@ export const PARTITION_FIELD_ID_START = 1000;
 
 type Json = { [k: string]: unknown };
 
+function sourceIdOf(f: Json, where: string): number {
+  const id = f['source-id'] ?? (f['source-ids'] as unknown[] | undefined)?.[0];
+  if (typeof id !== 'number' || !Number.isInteger(id)) throw new FloeError('SCHEMA_INVALID', `${where}: 'source-id' must be an integer, got ${JSON.stringify(id)}`);
+  return id;
+}
+
+/** Reads a spec; v1 fields without `field-id` get 1000, 1001, ... as the reference implementation assigned them. */
 export function specFromJson(j: unknown): PartitionSpec {
   const o = j as Json;
-  const fields = ((o.fields as Json[]) ?? []).map((f) => ({
-    sourceId: Number(f['source-id'] ?? (f['source-ids'] as number[] | undefined)?.[0]),
-    fieldId: Number(f['field-id']),
-    name: String(f.name),
-    transform: parseTransform(String(f.transform)),
-  }));
+  if (typeof o !== 'object' || o === null || (o.fields !== undefined && !Array.isArray(o.fields))) throw new FloeError('SCHEMA_INVALID', `partition spec: expected {"spec-id", "fields": [...]}, got ${JSON.stringify(j)}`);
+  const fields = ((o.fields as Json[]) ?? []).map((f, i) => {
+    const where = `partition spec field ${i}`;
+    if (typeof f.name !== 'string' || typeof f.transform !== 'string') throw new FloeError('SCHEMA_INVALID', `${where}: needs a name and a transform`);
+    const fieldId = f['field-id'] ?? PARTITION_FIELD_ID_START + i;
+    if (typeof fieldId !== 'number' || !Number.isInteger(fieldId)) throw new FloeError('SCHEMA_INVALID', `${where}: 'field-id' must be an integer`);
+    return { sourceId: sourceIdOf(f, where), fieldId, name: f.name, transform: parseTransform(f.transform, true) };
+  });
   return { specId: Number(o['spec-id'] ?? 0), fields };
+}
+
+/**
+ * Checks a spec against a schema as Java's PartitionSpec.Builder does: sources exist, are
+ * primitives outside lists and maps and take their transform; names are unique and do not
+ * shadow a schema column unless they are its identity partition; field ids are unique.
+ */
+export function validateSpec(spec: PartitionSpec, schema: Pick<Schema, 'fields'>): void {
+  const fail = (msg: string) => new FloeError('SCHEMA_INVALID', `partition spec ${spec.specId}: ${msg}`);
+  const idx = indexById(schema.fields);
+  const names = new Set<string>();
+  const ids = new Set<number>();
+  for (const f of spec.fields) {
+    if (names.has(f.name)) throw fail(`the name '${f.name}' is used twice`);
+    names.add(f.name);
+    if (ids.has(f.fieldId)) throw fail(`field id ${f.fieldId} is used twice`);
+    ids.add(f.fieldId);
+    const src = idx.get(f.sourceId);
+    if (!src) throw fail(`field '${f.name}': source column ${f.sourceId} is not in the schema`);
+    if (src.repeated) throw fail(`field '${f.name}': source '${src.path}' is inside a list or map`);
+    if (f.transform.kind === 'unknown') throw fail(`field '${f.name}': transform '${f.transform.name}' is not supported; writers must not use it`);
+    if (!canTransform(f.transform, src.field.type)) throw fail(`field '${f.name}': transform ${transformToString(f.transform)} cannot apply to '${src.path}' of type ${src.field.type.type}`);
+    const shadowed = findField(schema, f.name);
+    if (shadowed && !(f.transform.kind === 'identity' && shadowed.field.id === f.sourceId)) {
+      throw fail(`field '${f.name}' has the name of schema column '${shadowed.path}'; pick another name`);
+    }
+  }
 }
 
 export function specToJson(s: PartitionSpec): Json {
@@ -71,7 +107,9 @@ export function buildSpec(schema: Pick<Schema, 'fields'>, parts: ReadonlyArray<{
     compileTransform(p.transform, type); // throws a clear message when the transform does not apply
     return { sourceId: src.field.id, fieldId: next++, name: p.name ?? defaultPartitionName(p.column.replace(/\./g, '_'), p.transform), transform: p.transform };
   });
-  return { specId, fields };
+  const spec = { specId, fields };
+  validateSpec(spec, schema);
+  return spec;
 }
 
 export function partitionType(spec: PartitionSpec, schema: Pick<Schema, 'fields'>): NestedField[] {
@@ -92,9 +130,23 @@ export interface Partitioner {
 }
 
 function keyPart(v: Value): string {
-  if (v === null) return '\u0000';
+  if (v === null || v === undefined) return '\u0000';
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
   return typeof v === 'bigint' ? `${v}n` : String(v);
+}
+
+/** A stable string for grouping rows and files by partition tuple (equal tuples, equal keys). */
+export function partitionKey(values: readonly Value[]): string {
+  let key = '';
+  for (const v of values) key += keyPart(v) + '\u0001';
+  return key;
+}
+
+/** The partition path of a tuple: `ts_day=2024-01-02/id_bucket_16=3` (names and values URL-encoded). */
+export function partitionPath(spec: PartitionSpec, type: readonly NestedField[], values: readonly Value[]): string {
+  return spec.fields
+    .map((f, i) => `${encodeURIComponent(f.name)}=${encodeURIComponent(humanValue(f.transform, type[i]?.type as PrimitiveType, values[i] ?? null))}`)
+    .join('/');
 }
 
 /** Compiles a partitioner for a spec: source lookups and transforms are resolved once. */
@@ -120,8 +172,7 @@ export function partitioner(spec: PartitionSpec, schema: Pick<Schema, 'fields'>)
     return { key, values };
   }) as Partitioner;
   Object.defineProperty(p, 'type', { value: type });
-  p.path = (values) =>
-    parts.map((part, i) => `${encodeURIComponent(part.f.name)}=${encodeURIComponent(humanValue(part.f.transform, part.result, values[i] ?? null))}`).join('/');
+  p.path = (values) => partitionPath(spec, type, values);
   return p;
 }
 
@@ -144,8 +195,8 @@ export function sortOrderFromJson(j: unknown): SortOrder {
   return {
     orderId: Number(o['order-id'] ?? 0),
     fields: ((o.fields as Json[]) ?? []).map((f) => ({
-      sourceId: Number(f['source-id'] ?? (f['source-ids'] as number[] | undefined)?.[0]),
-      transform: parseTransform(String(f.transform)),
+      sourceId: sourceIdOf(f, `sort order field`),
+      transform: parseTransform(String(f.transform), true),
       direction: f.direction === 'desc' ? 'desc' : 'asc',
       nullOrder: f['null-order'] === 'nulls-last' ? 'nulls-last' : 'nulls-first',
     })),
