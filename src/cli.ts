@@ -8,6 +8,7 @@ import { topicOffsets } from './kafka/consumer.js';
 import { storedOffsets } from './commit/index.js';
 import { ancestors, branchHead } from './spec/metadata.js';
 import { parseIdent } from './iceberg/index.js';
+import { registerCatalogCommand } from '../catalog/index.js';
 
 function configOrExit(path: string): FloeConfig {
   try {
@@ -137,6 +138,8 @@ export function buildCli(): Command {
       await c.io.close();
       process.exit(0);
     });
+
+  registerCatalogCommand(program);
 
   return program;
 }

@@ -1,0 +1,279 @@
+/**
+ * The catalog's operations, independent of HTTP. A commit is: read each table's current
+ * metadata, check every requirement and apply every update with src/spec's pure functions
+ * (the same the sink's client runs), write each new metadata file through FileIO, then swap
+ * all the tables' pointers in one store transaction, compare-and-swap on the metadata
+ * location. A refused swap leaves nothing behind but unreferenced files, which are deleted.
+ */
+import type { Logger } from 'pino';
+import type { FileIO } from '../src/io/index.js';
+import { isFloeError } from '../src/errors.js';
+import { parseJson, stringifyJson } from '../src/spec/json.js';
+import { metadataFromJson, metadataToJson, type TableMetadata } from '../src/spec/metadata.js';
+import { checkRequirement, type TableRequirement } from '../src/spec/requirements.js';
+import { applyUpdates, type TableUpdate } from '../src/spec/updates.js';
+import type { Schema } from '../src/spec/types.js';
+import type { PartitionSpec, SortOrder } from '../src/spec/partition.js';
+import { CatalogError, badRequest, noSuchNamespace, noSuchTable } from './errors.js';
+import { assertComplete, emptyMetadata, newTableMetadata, nextMetadataLocation, refsOnly } from './metadata.js';
+import type { CatalogMetrics } from './metrics.js';
+import type { CatalogStore, PointerSwap, SwapOutcome } from './store/index.js';
+
+export interface TableIdent {
+  namespace: string[];
+  name: string;
+}
+
+export interface TableChange {
+  identifier: TableIdent;
+  requirements: TableRequirement[];
+  updates: TableUpdate[];
+}
+
+export interface LoadedTable {
+  metadataLocation: string | undefined;
+  metadata: TableMetadata;
+  config: Record<string, string>;
+}
+
+export interface CreateTableInput {
+  name: string;
+  schema: Schema;
+  spec?: PartitionSpec;
+  sortOrder?: SortOrder;
+  location?: string;
+  properties: Record<string, string>;
+  stageCreate: boolean;
+}
+
+export interface CatalogOptions {
+  store: CatalogStore;
+  io: FileIO;
+  /** Root of default table locations: `<warehouse>/<ns levels>/<table>`. */
+  warehouse: string;
+  /** Storage settings handed to clients with every table (vended S3 endpoint and keys). */
+  tableConfig?: (location: string) => Record<string, string>;
+  log: Logger;
+  metrics?: CatalogMetrics;
+}
+
+const CACHE_ENTRIES = 512;
+
+export class Catalog {
+  /** Parsed metadata by file location: files never change once written, so this never goes stale. */
+  private readonly cache = new Map<string, TableMetadata>();
+
+  constructor(private readonly opts: CatalogOptions) {}
+
+  get store(): CatalogStore {
+    return this.opts.store;
+  }
+
+  private async requireNamespace(ns: readonly string[]): Promise<Record<string, string>> {
+    const props = await this.opts.store.getNamespace(ns);
+    if (!props) throw noSuchNamespace(ns);
+    return props;
+  }
+
+  async readMetadata(location: string): Promise<TableMetadata> {
+    const hit = this.cache.get(location);
+    if (hit) return hit;
+    let m: TableMetadata;
+    try {
+      m = metadataFromJson(parseJson(new TextDecoder().decode(await this.opts.io.read(location))));
+    } catch (err) {
+      if (isFloeError(err, 'METADATA_INVALID')) throw new CatalogError('InternalServerError', `metadata file ${location} is invalid: ${err.message}`);
+      throw err;
+    }
+    this.remember(location, m);
+    return m;
+  }
+
+  private remember(location: string, m: TableMetadata): void {
+    if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(location, m);
+  }
+
+  private async writeMetadata(location: string, m: TableMetadata): Promise<void> {
+    await this.opts.io.write(location, new TextEncoder().encode(stringifyJson(metadataToJson(m))));
+    this.remember(location, m);
+  }
+
+  private loaded(metadataLocation: string | undefined, metadata: TableMetadata): LoadedTable {
+    return { metadataLocation, metadata, config: this.opts.tableConfig?.(metadata.location) ?? {} };
+  }
+
+  async defaultLocation(ns: readonly string[], name: string): Promise<string> {
+    const props = await this.requireNamespace(ns);
+    const base = props.location ? props.location.replace(/\/+$/, '') : `${this.opts.warehouse.replace(/\/+$/, '')}/${ns.join('/')}`;
+    return `${base}/${name}`;
+  }
+
+  // ---- namespaces
+
+  async createNamespace(ns: string[], properties: Record<string, string>): Promise<void> {
+    if (ns.length === 0 || ns.some((p) => p.length === 0)) throw badRequest('namespace: every level must be a non-empty string');
+    if (!(await this.opts.store.createNamespace(ns, properties))) throw new CatalogError('AlreadyExistsException', `Namespace already exists: ${ns.join('.')}`);
+  }
+
+  loadNamespace(ns: string[]): Promise<Record<string, string>> {
+    return this.requireNamespace(ns);
+  }
+
+  async updateNamespace(ns: string[], updates: Record<string, string>, removals: string[]): Promise<{ updated: string[]; removed: string[]; missing: string[] }> {
+    const both = removals.filter((k) => k in updates);
+    if (both.length) throw new CatalogError('BadRequestException', `properties both set and removed: ${both.join(', ')}`);
+    const before = await this.requireNamespace(ns);
+    const after = await this.opts.store.updateNamespace(ns, updates, removals);
+    if (!after) throw noSuchNamespace(ns);
+    return { updated: Object.keys(updates), removed: removals.filter((k) => k in before), missing: removals.filter((k) => !(k in before)) };
+  }
+
+  async dropNamespace(ns: string[]): Promise<void> {
+    const r = await this.opts.store.dropNamespace(ns);
+    if (r === 'missing') throw noSuchNamespace(ns);
+    if (r === 'not-empty') throw new CatalogError('NamespaceNotEmptyException', `Namespace ${ns.join('.')} is not empty: drop its tables and namespaces first`);
+  }
+
+  async listNamespaces(parent: string[] | undefined, after: string | undefined, limit: number) {
+    if (parent?.length) await this.requireNamespace(parent);
+    return this.opts.store.listNamespaces(parent, after, limit);
+  }
+
+  // ---- tables
+
+  async listTables(ns: string[], after: string | undefined, limit: number) {
+    await this.requireNamespace(ns);
+    return this.opts.store.listTables(ns, after, limit);
+  }
+
+  async loadTable(t: TableIdent, snapshots: 'all' | 'refs' = 'all'): Promise<LoadedTable> {
+    const location = await this.opts.store.getTable(t.namespace, t.name);
+    if (location === undefined) throw noSuchTable(t.namespace, t.name);
+    const m = await this.readMetadata(location);
+    return this.loaded(location, snapshots === 'refs' ? refsOnly(m) : m);
+  }
+
+  async tableExists(t: TableIdent): Promise<boolean> {
+    return (await this.opts.store.getTable(t.namespace, t.name)) !== undefined;
+  }
+
+  async createTable(ns: string[], req: CreateTableInput): Promise<LoadedTable> {
+    const location = req.location ?? (await this.defaultLocation(ns, req.name));
+    await this.requireNamespace(ns);
+    if (await this.tableExists({ namespace: ns, name: req.name })) throw new CatalogError('AlreadyExistsException', `Table already exists: ${[...ns, req.name].join('.')}`);
+    const meta = newTableMetadata({ schema: req.schema, spec: req.spec, sortOrder: req.sortOrder, location, properties: req.properties });
+    // A staged table exists only in the client until it commits with assert-create.
+    if (req.stageCreate) return this.loaded(undefined, meta);
+    const file = nextMetadataLocation(meta, undefined);
+    await this.writeMetadata(file, meta);
+    await this.swapOrThrow([{ namespace: ns, name: req.name, expected: null, next: file }], [file]);
+    return this.loaded(file, meta);
+  }
+
+  async registerTable(ns: string[], name: string, metadataLocation: string, overwrite: boolean): Promise<LoadedTable> {
+    await this.requireNamespace(ns);
+    let meta: TableMetadata;
+    try {
+      meta = await this.readMetadata(metadataLocation);
+    } catch (err) {
+      if (isFloeError(err, 'NOT_FOUND')) throw badRequest(`metadata-location ${metadataLocation} does not exist`);
+      throw err;
+    }
+    const current = overwrite ? await this.opts.store.getTable(ns, name) : undefined;
+    await this.swapOrThrow([{ namespace: ns, name, expected: current ?? null, next: metadataLocation }], []);
+    return this.loaded(metadataLocation, meta);
+  }
+
+  async dropTable(t: TableIdent, purge: boolean): Promise<void> {
+    const location = await this.opts.store.dropTable(t.namespace, t.name);
+    if (location === undefined) throw noSuchTable(t.namespace, t.name);
+    if (!purge) return;
+    // The table is gone from the catalog first; its files go after, best effort.
+    try {
+      const m = await this.readMetadata(location);
+      const files: string[] = [];
+      for await (const f of this.opts.io.list(`${m.location}/`)) files.push(f);
+      for (const f of files) await this.opts.io.delete(f);
+      this.opts.log.info({ table: [...t.namespace, t.name].join('.'), files: files.length }, 'purged dropped table');
+    } catch (err) {
+      this.opts.log.warn({ err, table: [...t.namespace, t.name].join('.') }, 'purging a dropped table failed; its files remain');
+    }
+  }
+
+  async renameTable(from: TableIdent, to: TableIdent): Promise<void> {
+    const r = await this.opts.store.renameTable(from, to);
+    if (r === 'missing-table') throw noSuchTable(from.namespace, from.name);
+    if (r === 'missing-namespace') throw noSuchNamespace(to.namespace);
+    if (r === 'exists') throw new CatalogError('AlreadyExistsException', `Table already exists: ${[...to.namespace, to.name].join('.')}`);
+  }
+
+  /** Commits changes to one or more tables: all of them or none. */
+  async commit(changes: readonly TableChange[]): Promise<LoadedTable[]> {
+    const started = performance.now();
+    const seen = new Set<string>();
+    for (const c of changes) {
+      const key = JSON.stringify([c.identifier.namespace, c.identifier.name]);
+      if (seen.has(key)) throw badRequest(`table ${[...c.identifier.namespace, c.identifier.name].join('.')} appears twice in one commit`);
+      seen.add(key);
+    }
+    let outcome = 'ok';
+    try {
+      const prepared = await Promise.all(changes.map((c) => this.prepare(c)));
+      await Promise.all(prepared.map((p) => this.writeMetadata(p.next, p.meta)));
+      await this.swapOrThrow(
+        prepared.map((p) => ({ namespace: p.ident.namespace, name: p.ident.name, expected: p.previous ?? null, next: p.next })),
+        prepared.map((p) => p.next),
+      );
+      return prepared.map((p) => this.loaded(p.next, p.meta));
+    } catch (err) {
+      outcome = err instanceof CatalogError && err.type === 'CommitFailedException' ? 'conflict' : isFloeError(err, 'REQUIREMENT_FAILED') ? 'conflict' : 'error';
+      if (outcome === 'conflict') this.opts.metrics?.conflicts.inc();
+      throw err;
+    } finally {
+      this.opts.metrics?.commitSeconds.observe({ tables: changes.length > 1 ? 'many' : 'one', outcome }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async prepare(c: TableChange): Promise<{ ident: TableIdent; previous: string | undefined; meta: TableMetadata; next: string }> {
+    const { namespace, name } = c.identifier;
+    const previous = await this.opts.store.getTable(namespace, name);
+    let meta: TableMetadata;
+    if (previous === undefined) {
+      if (!c.requirements.some((r) => r.type === 'assert-create')) throw noSuchTable(namespace, name);
+      for (const r of c.requirements) checkRequirement(undefined, r);
+      const { base, updates } = emptyMetadata(c.updates, await this.defaultLocation(namespace, name));
+      meta = applyUpdates(base, updates);
+      assertComplete(meta);
+    } else {
+      const base = await this.readMetadata(previous);
+      for (const r of c.requirements) checkRequirement(base, r);
+      meta = applyUpdates(base, c.updates, { previousMetadataFile: previous });
+    }
+    return { ident: c.identifier, previous, meta, next: nextMetadataLocation(meta, previous) };
+  }
+
+  private async swapOrThrow(swaps: PointerSwap[], written: string[]): Promise<void> {
+    let outcome: SwapOutcome;
+    try {
+      outcome = await this.opts.store.swap(swaps);
+    } catch (err) {
+      // The database may or may not have committed: keep the files, the client must reload.
+      throw new CatalogError('CommitStateUnknownException', `the catalog database failed during the commit: ${(err as Error).message}`, { cause: err });
+    }
+    if (outcome.ok) return;
+    await Promise.all(written.map((f) => this.opts.io.delete(f).catch(() => undefined)));
+    const s = swaps[outcome.index] as PointerSwap;
+    const name = [...s.namespace, s.name].join('.');
+    switch (outcome.reason) {
+      case 'conflict':
+        throw new CatalogError('CommitFailedException', `Commit failed: table ${name} was changed by a concurrent commit; reload it and retry`);
+      case 'exists':
+        throw new CatalogError('AlreadyExistsException', `Table already exists: ${name}`);
+      case 'missing-table':
+        throw noSuchTable(s.namespace, s.name);
+      case 'missing-namespace':
+        throw noSuchNamespace(s.namespace);
+    }
+  }
+}
