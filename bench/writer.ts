@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { RecordBatchBuilder } from '../src/batch/builders.js';
 import { createFileIO } from '../src/io/index.js';
-import { ParquetStream, withDefaults, writerProperties } from '../src/parquet/index.js';
+import { ParquetStream, closeSharedEncoders, encodeProps, sharedEncoder, withDefaults } from '../src/parquet/index.js';
 import type { Schema, Value } from '../src/spec/types.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
@@ -97,12 +97,17 @@ function rssMb(): number {
   return process.memoryUsage().rss / 1024 / 1024;
 }
 
-async function floeWrite(batches: arrow.RecordBatch[], path: string): Promise<{ secs: number; bytes: number; peak: number }> {
+async function floeWrite(batches: arrow.RecordBatch[], path: string, threads: number): Promise<{ secs: number; bytes: number; peak: number }> {
   const io = createFileIO();
   const opts = withDefaults({ compression: 'zstd', rowGroupRows: ROW_GROUP });
+  const encoder = sharedEncoder(threads);
+  // Warm the encoder (threads started, WebAssembly compiled) outside the timed part, as in the service.
+  const warm = new ParquetStream(io.create(`file://${path}.warm`), path, encodeProps(opts), encoder);
+  await warm.write(batches[0] as arrow.RecordBatch);
+  await warm.close();
   let peak = rssMb();
   const t0 = performance.now();
-  const stream = new ParquetStream(io.create(`file://${path}`), path, () => writerProperties(opts));
+  const stream = new ParquetStream(io.create(`file://${path}`), path, encodeProps(opts), encoder);
   for (const b of batches) {
     await stream.write(b);
     peak = Math.max(peak, rssMb());
@@ -116,7 +121,7 @@ async function floeWrite(batches: arrow.RecordBatch[], path: string): Promise<{ 
 async function streamedPeak(n: number, path: string): Promise<number> {
   const io = createFileIO();
   const opts = withDefaults({ compression: 'zstd', rowGroupRows: ROW_GROUP });
-  const stream = new ParquetStream(io.create(`file://${path}`), path, () => writerProperties(opts));
+  const stream = new ParquetStream(io.create(`file://${path}`), path, encodeProps(opts));
   const b = new RecordBatchBuilder(EVENT);
   let peak = 0;
   for (let i = 0; i < n; i++) {
@@ -142,6 +147,7 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'floe-bench-'));
     console.log(Math.round(await streamedPeak(N, join(dir, 'p.parquet'))));
     rmSync(dir, { recursive: true, force: true });
+    await closeSharedEncoders();
     return;
   }
   execFileSync(`${import.meta.dirname}/../scripts/stack`, ['up', 'pyiceberg'], { stdio: 'inherit' });
@@ -168,7 +174,10 @@ async function main(): Promise<void> {
     // The same batches for pyarrow, as an Arrow IPC file (reading it is not timed).
     const ipc = join(dir, 'events.arrow');
     writeFileSync(ipc, arrow.tableToIPC(new arrow.Table(batches), 'file'));
-    const floe = await floeWrite(batches, join(dir, 'floe.parquet'));
+    const inline = await floeWrite(batches, join(dir, 'floe-inline.parquet'), 0);
+    console.log(`floe encoder_threads=0 rows_per_s=${Math.round(N / inline.secs)} bytes=${inline.bytes}`);
+    const floe = await floeWrite(batches, join(dir, 'floe.parquet'), withDefaults().encoderThreads);
+    console.log(`floe encoder_threads=${withDefaults().encoderThreads} rows_per_s=${Math.round(N / floe.secs)} bytes=${floe.bytes}`);
     const py = spawnSync(
       python(),
       [
@@ -201,6 +210,7 @@ print(time.perf_counter() - t0, os.path.getsize(sys.argv[2]))
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    await closeSharedEncoders();
   }
 }
 

@@ -250,7 +250,7 @@ class FixedBinaryBuilder implements ColumnBuilder {
     this.bytes.length += this.width;
     this.length++;
     this.valid.push(b !== undefined);
-    if (b) this.stats.observe(v);
+    if (b) this.stats.observe(b);
     else this.stats.observeNull();
   }
   finish(): arrow.Data {

@@ -4,7 +4,7 @@
  * only for leaves outside lists and maps, as Iceberg's writers do (a bound over a repeated
  * field says nothing about a row).
  */
-import { comparatorFor } from '../spec/values.js';
+import { compareBytes, comparatorFor } from '../spec/values.js';
 import type { PrimitiveType, Value } from '../spec/types.js';
 
 export class LeafStats {
@@ -21,7 +21,9 @@ export class LeafStats {
     readonly type: PrimitiveType,
     readonly keepBounds: boolean,
   ) {
-    this.cmp = comparatorFor(type);
+    // UUIDs are observed as their 16 bytes (input may be any-case text or bytes): byte order is
+    // Iceberg's order for uuid.
+    this.cmp = type.type === 'uuid' ? (a, b) => compareBytes(a as Uint8Array, b as Uint8Array) : comparatorFor(type);
     this.floating = type.type === 'float' || type.type === 'double';
   }
 
@@ -37,7 +39,8 @@ export class LeafStats {
       return;
     }
     if (!this.keepBounds) return;
-    if (this.min === null || this.cmp(v, this.min) < 0) this.min = v;
-    if (this.max === null || this.cmp(v, this.max) > 0) this.max = v;
+    // Byte arrays are copied when kept: the caller may reuse its buffer.
+    if (this.min === null || this.cmp(v, this.min) < 0) this.min = v instanceof Uint8Array ? v.slice() : v;
+    if (this.max === null || this.cmp(v, this.max) > 0) this.max = v instanceof Uint8Array ? v.slice() : v;
   }
 }

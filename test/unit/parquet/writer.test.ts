@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { createFileIO } from '../../../src/io/index.js';
 import { ParquetFileWriter } from '../../../src/parquet/writer.js';
-import { deserializeValue } from '../../../src/spec/values.js';
+import { deserializeValue, serializeValue, truncateBytesLower, truncateBytesUpper, truncateStringLower, truncateStringUpper } from '../../../src/spec/values.js';
 import type { IcebergType, NestedField, PrimitiveType, Value } from '../../../src/spec/types.js';
 import { isFloeError } from '../../../src/errors.js';
 import { ALL_TYPES, ALL_TYPES_ROWS } from '../../helpers/all-types.js';
 import { canonicalOf } from '../../helpers/canonical.js';
+import { expectedMetrics } from '../../helpers/expected-metrics.js';
+import { genRow, prng } from '../../helpers/gen-rows.js';
 
 async function writeRows(rows: Array<{ [k: string]: Value }>, options = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'floe-pq-'));
@@ -59,40 +61,63 @@ test('every column, nested ones included, carries its Iceberg field id', async (
   assert.equal(meta.row_groups[0]?.columns[0]?.meta_data?.codec, 'ZSTD');
 });
 
+/** Compares a data file's metrics with a recomputation from the rows (every map, exactly). */
+function assertMetrics(df: Awaited<ReturnType<typeof writeRows>>['df'], rows: ReadonlyArray<{ [k: string]: Value }>, fields: readonly NestedField[]) {
+  const e = expectedMetrics(fields, rows);
+  assert.equal(df.recordCount, rows.length);
+  const sorted = (m: ReadonlyMap<number, unknown>) => [...m].sort((a, b) => a[0] - b[0]);
+  assert.deepEqual(sorted(df.valueCounts), sorted(e.valueCounts), 'value counts');
+  assert.deepEqual(sorted(df.nullValueCounts), sorted(e.nullValueCounts), 'null counts');
+  assert.deepEqual(sorted(df.nanValueCounts), sorted(e.nanValueCounts), 'NaN counts');
+  assert.deepEqual([...df.columnSizes.keys()].sort((a, b) => a - b), [...e.valueCounts.keys()].sort((a, b) => a - b), 'a size for every leaf');
+  for (const size of df.columnSizes.values()) assert.ok(size > 0);
+  const expectBound = (id: number, v: Value, which: 'lower' | 'upper'): Uint8Array | undefined => {
+    const t = e.types.get(id) as PrimitiveType;
+    let x: Value | undefined = v;
+    if (t.type === 'string') x = which === 'lower' ? truncateStringLower(v as string, 16) : truncateStringUpper(v as string, 16);
+    if (t.type === 'binary' || t.type === 'fixed') x = which === 'lower' ? truncateBytesLower(v as Uint8Array, 16) : truncateBytesUpper(v as Uint8Array, 16);
+    return x === undefined ? undefined : serializeValue(t, x);
+  };
+  const expLower = new Map([...e.min].map(([id, v]) => [id, expectBound(id, v, 'lower')]));
+  const expUpper = new Map<number, Uint8Array>();
+  for (const [id, v] of e.max) {
+    const b = expectBound(id, v, 'upper');
+    if (b) expUpper.set(id, b);
+  }
+  assert.deepEqual(sorted(df.lowerBounds), sorted(expLower), 'lower bounds');
+  assert.deepEqual(sorted(df.upperBounds), sorted(expUpper), 'upper bounds');
+}
+
 test('metrics equal a recomputation from the rows', async () => {
   const { df } = await writeRows(ALL_TYPES_ROWS);
-  assert.equal(df.recordCount, ALL_TYPES_ROWS.length);
-  // Top-level leaves: one value per row; nulls counted.
-  for (const f of ALL_TYPES.fields.filter((x) => !['struct', 'list', 'map'].includes(x.type.type))) {
-    const vals = ALL_TYPES_ROWS.map((r) => r[f.name] ?? null);
-    assert.equal(df.valueCounts.get(f.id), vals.length, `value count of ${f.name}`);
-    assert.equal(df.nullValueCounts.get(f.id), vals.filter((v) => v === null).length, `null count of ${f.name}`);
-    assert.ok((df.columnSizes.get(f.id) ?? 0) > 0, `column size of ${f.name}`);
-  }
-  assert.equal(df.nanValueCounts.get(5), 1);
+  assertMetrics(df, ALL_TYPES_ROWS, ALL_TYPES.fields);
+  // Spot checks of the rules the recomputation encodes.
+  assert.equal(df.valueCounts.get(23), 6, 'list element: 4 elements, one entry for the empty and one for the null list');
+  assert.equal(df.nullValueCounts.get(23), 3);
+  assert.equal(df.lowerBounds.has(23), false, 'no bounds inside lists');
   assert.equal(df.nanValueCounts.get(27), 1, 'NaN inside a list of structs is counted');
-  // Leaves in lists and maps: value counts are element counts; no bounds.
-  assert.equal(df.valueCounts.get(23), 4);
-  assert.equal(df.nullValueCounts.get(23), 1);
-  assert.equal(df.valueCounts.get(24), 3);
-  assert.equal(df.lowerBounds.has(23), false);
-  // Struct children under a null struct count as nulls.
-  assert.equal(df.nullValueCounts.get(22), 3);
+  assert.equal(df.nullValueCounts.get(22), 3, 'struct children under a null struct count as nulls');
   const typeOf = new Map(leaves(ALL_TYPES.fields).map((l) => [l.id, l.type]));
   const bound = (id: number, which: 'lower' | 'upper') => {
     const b = (which === 'lower' ? df.lowerBounds : df.upperBounds).get(id);
     return b === undefined ? undefined : deserializeValue(typeOf.get(id) as PrimitiveType, b);
   };
-  assert.equal(bound(3, 'lower'), -2147483648);
-  assert.equal(bound(3, 'upper'), 2147483647);
   assert.equal(bound(5, 'upper'), Number.POSITIVE_INFINITY, 'NaN is not a bound');
   assert.equal(bound(7, 'lower'), -(10n ** 37n) - 12345n);
   assert.equal(bound(10, 'lower'), -62135596800000000n);
-  assert.equal(bound(12, 'lower'), '');
   assert.equal(bound(12, 'upper'), 'aaaaaaaaaaaaaaab', 'the max (40 a) truncated to 16 code points, last one incremented');
-  assert.equal(bound(22, 'upper'), 'deep');
-  assert.equal(bound(13, 'lower'), '00000000-0000-0000-0000-000000000000');
+  assert.equal(bound(13, 'upper'), 'ffffffff-ffff-ffff-ffff-ffffffffffff');
   assert.deepEqual(df.splitOffsets, [4]);
+});
+
+test('metrics equal a recomputation for random rows with nulls at every level, across row groups', async () => {
+  const r = prng(7);
+  const rows = Array.from({ length: 3000 }, () => genRow(ALL_TYPES.fields, r, 0.2));
+  const { df, buf } = await writeRows(rows, { rowGroupRows: 700 });
+  assertMetrics(df, rows, ALL_TYPES.fields);
+  const meta = parquetMetadata(buf);
+  assert.equal(meta.row_groups.length, 5);
+  assert.deepEqual(df.splitOffsets, meta.row_groups.map((g) => Number(g.columns[0]?.meta_data?.dictionary_page_offset ?? g.columns[0]?.meta_data?.data_page_offset)));
 });
 
 // hyparquet reads snappy without a plug-in; the codec does not change what is encoded.
