@@ -1,0 +1,65 @@
+/**
+ * The embedded catalog started in-process for tests: an ephemeral port, a SQLite file in a
+ * temporary directory or the stack's PostgreSQL, and a `file://` or S3 warehouse.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { openStore, startCatalogServer, s3ClientConfig, type CatalogServer, type CatalogServerOptions } from '../../catalog/index.js';
+import { LocalFileIO, S3FileIO, type FileIO } from '../../src/io/index.js';
+import { RestCatalog, TableOps } from '../../src/iceberg/index.js';
+import { silentLogger } from '../../src/observability/index.js';
+import { stack } from './stack.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface TestCatalog {
+  server: CatalogServer;
+  url: string;
+  client: RestCatalog;
+  ops: TableOps;
+  io: FileIO;
+  warehouse: string;
+  close(): Promise<void>;
+}
+
+export interface TestCatalogOptions extends Partial<Pick<CatalogServerOptions, 'auth' | 'prefix'>> {
+  store?: StoreKind;
+  warehouse?: 'file' | 's3';
+  vend?: boolean;
+}
+
+export const stackS3 = () => ({ endpoint: stack.s3.endpoint, region: stack.s3.region, pathStyle: true, accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey });
+
+export async function startTestCatalog(opts: TestCatalogOptions = {}): Promise<TestCatalog> {
+  const dir = mkdtempSync(join(tmpdir(), 'floe-catalog-'));
+  const store = await openStore(opts.store === 'postgres' ? stack.postgresUrl : `sqlite:${join(dir, 'catalog.db')}`);
+  const s3 = opts.warehouse === 's3';
+  const io: FileIO = s3 ? new S3FileIO(stackS3()) : new LocalFileIO();
+  const warehouse = s3 ? `s3://${stack.s3.bucket}/floe-catalog-tests` : pathToFileURL(join(dir, 'warehouse')).href;
+  const server = await startCatalogServer({
+    store,
+    io,
+    warehouse,
+    log: silentLogger(),
+    ...(opts.auth ? { auth: opts.auth } : {}),
+    ...(opts.prefix ? { prefix: opts.prefix } : {}),
+    ...(opts.vend ? { clientConfig: s3ClientConfig(stackS3()) } : {}),
+  });
+  const client = new RestCatalog({ uri: server.url });
+  return {
+    server,
+    url: server.url,
+    client,
+    ops: new TableOps(client, io),
+    io,
+    warehouse,
+    async close() {
+      await server.close();
+      await store.close();
+      await io.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
