@@ -49,17 +49,19 @@ export interface TableMetadata {
   readonly sortOrders: readonly SortOrder[];
   readonly defaultSortOrderId: number;
   readonly refs: Readonly<Record<string, SnapshotRef>>;
-  /** Keys not modelled here (statistics, partition-statistics, next-row-id, encryption keys...). */
+  /** v3 row lineage: the first row id the next snapshot assigns. */
+  readonly nextRowId?: bigint;
+  /** Keys not modelled here (statistics, partition-statistics, encryption keys...), written back unchanged. */
   readonly extra: Json;
 }
 
 const KNOWN = new Set([
   'format-version', 'table-uuid', 'location', 'last-sequence-number', 'last-updated-ms', 'last-column-id', 'schema', 'schemas',
   'current-schema-id', 'partition-spec', 'partition-specs', 'default-spec-id', 'last-partition-id', 'properties',
-  'current-snapshot-id', 'snapshots', 'snapshot-log', 'metadata-log', 'sort-orders', 'default-sort-order-id', 'refs',
+  'current-snapshot-id', 'snapshots', 'snapshot-log', 'metadata-log', 'sort-orders', 'default-sort-order-id', 'refs', 'next-row-id',
 ]);
 
-function snapshotFromJson(o: Json): Snapshot {
+export function snapshotFromJson(o: Json): Snapshot {
   const { 'snapshot-id': id, 'parent-snapshot-id': parent, 'sequence-number': seq, 'timestamp-ms': ts, 'manifest-list': ml, summary, 'schema-id': sid, ...rest } = o;
   return {
     snapshotId: toLong(id),
@@ -73,7 +75,7 @@ function snapshotFromJson(o: Json): Snapshot {
   };
 }
 
-function snapshotToJson(s: Snapshot, v: number): Json {
+export function snapshotToJson(s: Snapshot, v = 2): Json {
   const o: Json = { 'snapshot-id': s.snapshotId };
   if (s.parentSnapshotId !== undefined) o['parent-snapshot-id'] = s.parentSnapshotId;
   if (v >= 2) o['sequence-number'] = s.sequenceNumber;
@@ -84,7 +86,7 @@ function snapshotToJson(s: Snapshot, v: number): Json {
   return { ...o, ...s.extra };
 }
 
-function refFromJson(o: Json): SnapshotRef {
+export function refFromJson(o: Json): SnapshotRef {
   return {
     snapshotId: toLong(o['snapshot-id']),
     type: o.type === 'tag' ? 'tag' : 'branch',
@@ -138,6 +140,7 @@ export function metadataFromJson(j: unknown): TableMetadata {
     sortOrders: ((o['sort-orders'] as Json[]) ?? [{ 'order-id': 0, fields: [] }]).map(sortOrderFromJson),
     defaultSortOrderId: Number(o['default-sort-order-id'] ?? 0),
     refs,
+    ...(o['next-row-id'] !== undefined && o['next-row-id'] !== null ? { nextRowId: toLong(o['next-row-id']) } : v >= 3 ? { nextRowId: 0n } : {}),
     extra,
   };
 }
@@ -164,6 +167,7 @@ export function metadataToJson(m: TableMetadata): Json {
     'snapshot-log': m.snapshotLog.map((e) => ({ 'snapshot-id': e.snapshotId, 'timestamp-ms': e.timestampMs })),
     'metadata-log': m.metadataLog.map((e) => ({ 'metadata-file': e.metadataFile, 'timestamp-ms': e.timestampMs })),
   };
+  if (m.formatVersion >= 3) o['next-row-id'] = m.nextRowId ?? 0n;
   if (m.formatVersion === 1) {
     const s = currentSchema(m);
     o.schema = schemaToJson(s);
@@ -205,4 +209,47 @@ export function* ancestors(m: TableMetadata, from: Snapshot | undefined): Genera
     yield s;
     s = s.parentSnapshotId === undefined ? undefined : byId.get(s.parentSnapshotId);
   }
+}
+
+/** The snapshot main points at (Java's currentSnapshot). */
+export function currentSnapshot(m: TableMetadata): Snapshot | undefined {
+  return branchHead(m, 'main');
+}
+
+export function schemaById(m: TableMetadata, id: number): Schema | undefined {
+  return m.schemas.find((s) => s.schemaId === id);
+}
+
+export function specById(m: TableMetadata, id: number): PartitionSpec | undefined {
+  return m.partitionSpecs.find((s) => s.specId === id);
+}
+
+export function sortOrderById(m: TableMetadata, id: number): SortOrder | undefined {
+  return m.sortOrders.find((s) => s.orderId === id);
+}
+
+/** A snapshot and its ancestors, newest first; by default from main's head. */
+export function ancestorsOf(m: TableMetadata, snapshotId: bigint | undefined = currentSnapshot(m)?.snapshotId): Snapshot[] {
+  return snapshotId === undefined ? [] : [...ancestors(m, snapshotById(m, snapshotId))];
+}
+
+/**
+ * The newest snapshot in a branch's ancestry whose summary has `key` (the sink's offsets live
+ * there; other writers may have committed after it without the key).
+ */
+export function latestWithSummaryKey(m: TableMetadata, key: string, branch = 'main'): Snapshot | undefined {
+  for (const s of ancestors(m, branchHead(m, branch))) if (key in s.summary) return s;
+  return undefined;
+}
+
+type Stats = ReadonlyArray<Readonly<Record<string, unknown>>>;
+
+/** Table statistics files (`statistics`), kept as their JSON objects. */
+export function statisticsFiles(m: TableMetadata): Stats {
+  return (m.extra.statistics as Stats | undefined) ?? [];
+}
+
+/** Partition statistics files (`partition-statistics`), kept as their JSON objects. */
+export function partitionStatisticsFiles(m: TableMetadata): Stats {
+  return (m.extra['partition-statistics'] as Stats | undefined) ?? [];
 }

@@ -16,19 +16,21 @@ export type TableRequirement =
   | { type: 'assert-default-spec-id'; defaultSpecId: number }
   | { type: 'assert-default-sort-order-id'; defaultSortOrderId: number };
 
-function failed(msg: string): FloeError {
-  return new FloeError('REQUIREMENT_FAILED', `Requirement failed: ${msg}`);
-}
-
+/** Java's wording, with the requirement's name appended so that logs say which one failed. */
 export function checkRequirement(meta: TableMetadata | undefined, r: TableRequirement): void {
+  const failed = (msg: string) => new FloeError('REQUIREMENT_FAILED', `Requirement failed: ${msg} (${r.type})`, { details: { requirement: r.type } });
   if (r.type === 'assert-create') {
     if (meta) throw failed('table already exists');
     return;
   }
-  if (!meta) throw failed(`${r.type}: the table does not exist`);
+  if (!meta) {
+    // Java skips these two on a table being created; the others need a table.
+    if (r.type === 'assert-last-assigned-field-id' || r.type === 'assert-last-assigned-partition-id') return;
+    throw failed('the table does not exist');
+  }
   switch (r.type) {
     case 'assert-table-uuid':
-      if (meta.tableUuid.toLowerCase() !== r.uuid.toLowerCase()) throw failed(`table UUID does not match: expected ${r.uuid} != ${meta.tableUuid}`);
+      if (meta.tableUuid.toLowerCase() !== r.uuid.toLowerCase()) throw failed(`UUID does not match: expected ${r.uuid} != ${meta.tableUuid}`);
       return;
     case 'assert-ref-snapshot-id': {
       const ref = meta.refs[r.ref];
@@ -54,6 +56,11 @@ export function checkRequirement(meta: TableMetadata | undefined, r: TableRequir
       if (meta.defaultSortOrderId !== r.defaultSortOrderId) throw failed(`default sort order changed: expected id ${r.defaultSortOrderId} != ${meta.defaultSortOrderId}`);
       return;
   }
+}
+
+/** Checks every requirement; the first that fails throws. */
+export function checkRequirements(meta: TableMetadata | undefined, reqs: readonly TableRequirement[]): void {
+  for (const r of reqs) checkRequirement(meta, r);
 }
 
 export function requirementToJson(r: TableRequirement): Record<string, unknown> {
@@ -91,6 +98,7 @@ export function requirementFromJson(j: unknown): TableRequirement {
       return { type: 'assert-table-uuid', uuid: o.uuid };
     case 'assert-ref-snapshot-id':
       if (typeof o.ref !== 'string') throw new FloeError('UPDATE_INVALID', "requirement assert-ref-snapshot-id: 'ref' must be a string");
+      // A missing snapshot-id reads as null (ref must not exist): some clients drop null fields.
       return { type: 'assert-ref-snapshot-id', ref: o.ref, snapshotId: o['snapshot-id'] === null || o['snapshot-id'] === undefined ? null : toLong(o['snapshot-id']) };
     case 'assert-last-assigned-field-id':
       return { type: o.type, lastAssignedFieldId: num('last-assigned-field-id') };

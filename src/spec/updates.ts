@@ -1,20 +1,24 @@
 /**
  * Table updates of the REST spec as data, applied by one pure function: the REST client builds
  * them, the embedded catalog applies them under compare-and-swap. Semantics follow Java's
- * TableMetadata.Builder and PyIceberg's update_table_metadata.
+ * TableMetadata.Builder (the REST reference) and PyIceberg's update_table_metadata.
  */
-import { FloeError } from '../errors.js';
+import { FloeError, isFloeError } from '../errors.js';
 import { toLong } from './json.js';
 import type { Snapshot, SnapshotRef, TableMetadata } from './metadata.js';
-import { refToJson } from './metadata.js';
-import { specFromJson, specToJson, sortOrderFromJson, sortOrderToJson, type PartitionSpec, type SortOrder } from './partition.js';
-import { highestFieldId, schemaFromJson, schemaToJson } from './schema.js';
+import { specToJson, sortOrderToJson, validateSpec, type PartitionSpec, type SortOrder } from './partition.js';
+import { highestFieldId, indexById, schemaToJson, validateSchema } from './schema.js';
 import type { Schema } from './types.js';
+
+export { updateFromJson, updateToJson } from './update-json.js';
+
+type Json = Record<string, unknown>;
 
 export type TableUpdate =
   | { action: 'assign-uuid'; uuid: string }
   | { action: 'upgrade-format-version'; formatVersion: number }
   | { action: 'add-schema'; schema: Schema; lastColumnId?: number }
+  /** -1: the schema added last in this commit. */
   | { action: 'set-current-schema'; schemaId: number }
   | { action: 'add-spec'; spec: PartitionSpec }
   | { action: 'set-default-spec'; specId: number }
@@ -27,8 +31,10 @@ export type TableUpdate =
   | { action: 'set-location'; location: string }
   | { action: 'set-properties'; updates: Record<string, string> }
   | { action: 'remove-properties'; removals: string[] }
-  | { action: 'set-statistics'; snapshotId: bigint; statistics: Record<string, unknown> }
+  | { action: 'set-statistics'; snapshotId: bigint; statistics: Json }
   | { action: 'remove-statistics'; snapshotId: bigint }
+  | { action: 'set-partition-statistics'; snapshotId: bigint; partitionStatistics: Json }
+  | { action: 'remove-partition-statistics'; snapshotId: bigint }
   | { action: 'remove-partition-specs'; specIds: number[] }
   | { action: 'remove-schemas'; schemaIds: number[] };
 
@@ -44,18 +50,243 @@ type Draft = Omit<Mutable<TableMetadata>, 'schemas' | 'partitionSpecs' | 'sortOr
   metadataLog: Array<{ metadataFile: string; timestampMs: number }>;
   refs: Record<string, SnapshotRef>;
   properties: Record<string, string>;
-  extra: Record<string, unknown>;
+  extra: Json;
 };
 
 export interface ApplyOptions {
+  /** The commit time (default: the clock); a commit that adds a snapshot takes the snapshot's. */
   now?: number;
   /** The metadata file being replaced, appended to the metadata log. */
   previousMetadataFile?: string;
 }
 
-/** Applies updates in order; returns new metadata (the input is not modified). */
+/** Per-commit state of the builder: what -1 refers to, and what this commit added. */
+interface Session {
+  lastAddedSchema?: number;
+  lastAddedSpec?: number;
+  lastAddedOrder?: number;
+  lastUpdated?: number;
+  readonly added: Set<bigint>;
+  readonly mainSets: bigint[];
+  readonly now: number;
+}
+
+const sameSchema = (a: Schema, b: Schema) => JSON.stringify(schemaToJson({ ...a, schemaId: 0 })) === JSON.stringify(schemaToJson({ ...b, schemaId: 0 }));
+const sameSpec = (a: PartitionSpec, b: PartitionSpec) => JSON.stringify(specToJson({ ...a, specId: 0 })) === JSON.stringify(specToJson({ ...b, specId: 0 }));
+const sameOrder = (a: SortOrder, b: SortOrder) => JSON.stringify(sortOrderToJson({ ...a, orderId: 0 })) === JSON.stringify(sortOrderToJson({ ...b, orderId: 0 }));
+
+/** Runs a schema/spec check, reporting its failure as an invalid update. */
+function checked(what: string, check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (isFloeError(e, 'SCHEMA_INVALID')) throw invalid(`${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+function currentSchemaOf(m: Draft, what: string): Schema {
+  const s = m.schemas.find((x) => x.schemaId === m.currentSchemaId);
+  if (!s) throw invalid(`${what}: the table has no current schema yet; add one first`);
+  return s;
+}
+
+const sameRef = (a: SnapshotRef, b: SnapshotRef) =>
+  a.snapshotId === b.snapshotId && a.type === b.type && a.minSnapshotsToKeep === b.minSnapshotsToKeep && a.maxSnapshotAgeMs === b.maxSnapshotAgeMs && a.maxRefAgeMs === b.maxRefAgeMs;
+
+const statsWithout = (list: unknown, id: bigint) => ((list as Json[] | undefined) ?? []).filter((s) => toLong(s['snapshot-id']) !== id);
+
+function applyOne(m: Draft, u: TableUpdate, s: Session): void {
+  switch (u.action) {
+    case 'assign-uuid':
+      m.tableUuid = u.uuid;
+      return;
+    case 'upgrade-format-version':
+      if (u.formatVersion === m.formatVersion) return;
+      if (u.formatVersion < m.formatVersion) throw invalid(`Cannot downgrade v${m.formatVersion} table to v${u.formatVersion}`);
+      if (u.formatVersion > 3) throw invalid(`Cannot upgrade table to unsupported format version: v${u.formatVersion}`);
+      m.formatVersion = u.formatVersion as 1 | 2 | 3;
+      if (m.formatVersion >= 3 && m.nextRowId === undefined) m.nextRowId = 0n; // spec: initialised on upgrade to v3
+      return;
+    case 'add-schema': {
+      checked('add-schema', () => validateSchema(u.schema, { formatVersion: m.formatVersion }));
+      const existing = m.schemas.find((x) => sameSchema(x, u.schema));
+      if (existing) {
+        s.lastAddedSchema = existing.schemaId;
+        return;
+      }
+      const id = Math.max(m.currentSchemaId, ...m.schemas.map((x) => x.schemaId + 1), 0);
+      m.schemas.push({ ...u.schema, schemaId: id });
+      m.lastColumnId = Math.max(m.lastColumnId, u.lastColumnId ?? 0, highestFieldId(u.schema.fields));
+      s.lastAddedSchema = id;
+      return;
+    }
+    case 'set-current-schema': {
+      const id = u.schemaId === -1 ? s.lastAddedSchema : u.schemaId;
+      if (id === undefined) throw invalid('Cannot set current schema to last added schema: no schema has been added');
+      if (!m.schemas.some((x) => x.schemaId === id)) throw invalid(`Cannot set current schema to unknown schema: ${id}`);
+      m.currentSchemaId = id;
+      return;
+    }
+    case 'add-spec': {
+      if (u.spec.fields.length > 0) {
+        const schema = currentSchemaOf(m, 'add-spec');
+        checked('add-spec', () => validateSpec(u.spec, schema));
+      }
+      const same = m.partitionSpecs.find((x) => sameSpec(x, u.spec));
+      if (same) {
+        s.lastAddedSpec = same.specId;
+        return;
+      }
+      const id = Math.max(0, ...m.partitionSpecs.map((x) => x.specId + 1));
+      m.partitionSpecs.push({ ...u.spec, specId: id });
+      m.lastPartitionId = Math.max(m.lastPartitionId, ...u.spec.fields.map((f) => f.fieldId));
+      s.lastAddedSpec = id;
+      return;
+    }
+    case 'set-default-spec': {
+      const id = u.specId === -1 ? s.lastAddedSpec : u.specId;
+      if (id === undefined) throw invalid('Cannot set default partition spec to last added: no spec has been added');
+      if (!m.partitionSpecs.some((x) => x.specId === id)) throw invalid(`Cannot set default partition spec to unknown spec: ${id}`);
+      m.defaultSpecId = id;
+      return;
+    }
+    case 'add-sort-order': {
+      if (u.sortOrder.fields.length > 0) {
+        const idx = indexById(currentSchemaOf(m, 'add-sort-order').fields);
+        for (const f of u.sortOrder.fields) if (!idx.has(f.sourceId)) throw invalid(`add-sort-order: source column ${f.sourceId} is not in the current schema`);
+      }
+      const same = m.sortOrders.find((x) => sameOrder(x, u.sortOrder));
+      if (same) {
+        s.lastAddedOrder = same.orderId;
+        return;
+      }
+      // The unsorted order is always id 0; sorted orders count from 1.
+      const id = u.sortOrder.fields.length === 0 ? 0 : Math.max(1, ...m.sortOrders.map((x) => x.orderId + 1));
+      m.sortOrders.push({ ...u.sortOrder, orderId: id });
+      s.lastAddedOrder = id;
+      return;
+    }
+    case 'set-default-sort-order': {
+      const id = u.sortOrderId === -1 ? s.lastAddedOrder : u.sortOrderId;
+      if (id === undefined) throw invalid('Cannot set default sort order to last added: no sort order has been added');
+      if (!m.sortOrders.some((x) => x.orderId === id)) throw invalid(`Cannot set default sort order to unknown order: ${id}`);
+      m.defaultSortOrderId = id;
+      return;
+    }
+    case 'add-snapshot':
+      addSnapshot(m, u.snapshot, s);
+      return;
+    case 'set-snapshot-ref': {
+      const { action: _a, refName, ...ref } = u;
+      if (!m.snapshots.some((x) => x.snapshotId === ref.snapshotId)) throw invalid(`Cannot set ${refName} to unknown snapshot: ${ref.snapshotId}`);
+      if (refName === 'main' && ref.type !== 'branch') throw invalid('Cannot set main to a tag: main must be a branch');
+      const old = m.refs[refName];
+      if (old && sameRef(old, ref)) return;
+      m.refs[refName] = ref;
+      if (refName === 'main') {
+        m.currentSnapshotId = ref.snapshotId;
+        s.lastUpdated ??= s.now;
+        m.snapshotLog.push({ snapshotId: ref.snapshotId, timestampMs: s.lastUpdated });
+        s.mainSets.push(ref.snapshotId);
+      }
+      return;
+    }
+    case 'remove-snapshots':
+      removeSnapshots(m, new Set(u.snapshotIds));
+      return;
+    case 'remove-snapshot-ref':
+      delete m.refs[u.refName];
+      if (u.refName === 'main') delete m.currentSnapshotId;
+      return;
+    case 'set-location':
+      m.location = u.location;
+      return;
+    case 'set-properties':
+      Object.assign(m.properties, u.updates);
+      return;
+    case 'remove-properties':
+      for (const k of u.removals) delete m.properties[k];
+      return;
+    case 'set-statistics':
+      m.extra.statistics = [...statsWithout(m.extra.statistics, u.snapshotId), { ...u.statistics, 'snapshot-id': u.snapshotId }];
+      return;
+    case 'remove-statistics':
+      m.extra.statistics = statsWithout(m.extra.statistics, u.snapshotId);
+      return;
+    case 'set-partition-statistics':
+      m.extra['partition-statistics'] = [...statsWithout(m.extra['partition-statistics'], u.snapshotId), { ...u.partitionStatistics, 'snapshot-id': u.snapshotId }];
+      return;
+    case 'remove-partition-statistics':
+      m.extra['partition-statistics'] = statsWithout(m.extra['partition-statistics'], u.snapshotId);
+      return;
+    case 'remove-partition-specs':
+      if (u.specIds.includes(m.defaultSpecId)) throw invalid('Cannot remove the default partition spec');
+      m.partitionSpecs = m.partitionSpecs.filter((x) => !u.specIds.includes(x.specId));
+      return;
+    case 'remove-schemas':
+      if (u.schemaIds.includes(m.currentSchemaId)) throw invalid('Cannot remove current schema');
+      m.schemas = m.schemas.filter((x) => !u.schemaIds.includes(x.schemaId));
+      return;
+    default:
+      throw invalid(`unknown or unsupported update action '${(u as { action?: unknown }).action}'`);
+  }
+}
+
+function addSnapshot(m: Draft, snap: Snapshot, s: Session): void {
+  if (m.schemas.length === 0) throw invalid('Attempting to add a snapshot before a schema is added');
+  if (m.partitionSpecs.length === 0) throw invalid('Attempting to add a snapshot before a partition spec is added');
+  if (m.sortOrders.length === 0) throw invalid('Attempting to add a snapshot before a sort order is added');
+  if (m.snapshots.some((x) => x.snapshotId === snap.snapshotId)) throw invalid(`Snapshot already exists for id: ${snap.snapshotId}`);
+  if (m.formatVersion >= 2 && snap.sequenceNumber <= m.lastSequenceNumber && snap.parentSnapshotId !== undefined) {
+    throw invalid(`Cannot add snapshot with sequence number ${snap.sequenceNumber} older than last sequence number ${m.lastSequenceNumber}`);
+  }
+  if (m.formatVersion >= 3) {
+    // Row lineage (spec v3): the snapshot's first row id continues the table's, which then moves on by the rows it added.
+    const first = snap.extra?.['first-row-id'];
+    if (first === undefined || first === null) throw invalid('Cannot add a snapshot: first-row-id is null (v3 tables track row lineage)');
+    const next = m.nextRowId ?? 0n;
+    if (toLong(first) < next) throw invalid(`Cannot add a snapshot, first-row-id is behind table next-row-id: ${toLong(first)} < ${next}`);
+    m.nextRowId = next + toLong(snap.extra?.['added-rows'] ?? 0);
+  }
+  m.snapshots.push(snap);
+  // Java assigns the snapshot's number; the max keeps a parentless late snapshot from moving it back.
+  m.lastSequenceNumber = Math.max(m.lastSequenceNumber, snap.sequenceNumber);
+  s.lastUpdated = snap.timestampMs;
+  s.added.add(snap.snapshotId);
+}
+
+function removeSnapshots(m: Draft, drop: ReadonlySet<bigint>): void {
+  m.snapshots = m.snapshots.filter((x) => !drop.has(x.snapshotId));
+  for (const key of ['statistics', 'partition-statistics']) {
+    if (Array.isArray(m.extra[key])) m.extra[key] = (m.extra[key] as Json[]).filter((x) => !drop.has(toLong(x['snapshot-id'])));
+  }
+  // Refs to removed snapshots dangle: drop them, and main's removal clears the current snapshot.
+  for (const [name, ref] of Object.entries(m.refs)) {
+    if (!drop.has(ref.snapshotId)) continue;
+    delete m.refs[name];
+    if (name === 'main') delete m.currentSnapshotId;
+  }
+}
+
+/**
+ * Java's updateSnapshotLog: a snapshot made current and replaced within one commit is not
+ * history, and an entry whose snapshot is gone drops everything before it (no gaps for time
+ * travel).
+ */
+function finishSnapshotLog(m: Draft, s: Session): void {
+  const intermediate = new Set(s.mainSets.filter((id) => s.added.has(id) && id !== m.currentSnapshotId));
+  const live = new Set(m.snapshots.map((x) => x.snapshotId));
+  const out: Draft['snapshotLog'] = [];
+  for (const e of m.snapshotLog) {
+    if (!live.has(e.snapshotId)) out.length = 0;
+    else if (!intermediate.has(e.snapshotId)) out.push(e);
+  }
+  m.snapshotLog = out;
+}
+
+/** Applies updates in order and returns new metadata; the input is not modified. */
 export function applyUpdates(meta: TableMetadata, updates: readonly TableUpdate[], opts: ApplyOptions = {}): TableMetadata {
-  const now = opts.now ?? Date.now();
   const m: Draft = {
     ...meta,
     schemas: [...meta.schemas],
@@ -68,274 +299,14 @@ export function applyUpdates(meta: TableMetadata, updates: readonly TableUpdate[
     properties: { ...meta.properties },
     extra: { ...meta.extra },
   };
-  let lastAddedSchema: number | undefined;
-  let lastAddedSpec: number | undefined;
-  let lastAddedOrder: number | undefined;
-  const added = new Set<bigint>();
-  for (const u of updates) {
-    switch (u.action) {
-      case 'assign-uuid':
-        if (m.tableUuid && m.tableUuid !== u.uuid) throw invalid(`cannot reassign table UUID ${m.tableUuid} to ${u.uuid}`);
-        m.tableUuid = u.uuid;
-        break;
-      case 'upgrade-format-version':
-        if (u.formatVersion < m.formatVersion) throw invalid(`cannot downgrade format-version from ${m.formatVersion} to ${u.formatVersion}`);
-        if (u.formatVersion > 3) throw invalid(`unsupported format-version ${u.formatVersion}`);
-        m.formatVersion = u.formatVersion as 1 | 2 | 3;
-        break;
-      case 'add-schema': {
-        const existing = m.schemas.find((s) => JSON.stringify(schemaToJson({ ...s, schemaId: 0 })) === JSON.stringify(schemaToJson({ ...u.schema, schemaId: 0 })));
-        if (existing) {
-          lastAddedSchema = existing.schemaId;
-          break;
-        }
-        const id = Math.max(-1, ...m.schemas.map((s) => s.schemaId)) + 1;
-        m.schemas.push({ ...u.schema, schemaId: id });
-        m.lastColumnId = Math.max(m.lastColumnId, u.lastColumnId ?? 0, highestFieldId(u.schema.fields));
-        lastAddedSchema = id;
-        break;
-      }
-      case 'set-current-schema': {
-        const id = u.schemaId === -1 ? lastAddedSchema : u.schemaId;
-        if (id === undefined) throw invalid('set-current-schema -1: no schema was added in this commit');
-        if (!m.schemas.some((s) => s.schemaId === id)) throw invalid(`set-current-schema: unknown schema id ${id}`);
-        m.currentSchemaId = id;
-        break;
-      }
-      case 'add-spec': {
-        const same = m.partitionSpecs.find((s) => JSON.stringify(specToJson({ ...s, specId: 0 })) === JSON.stringify(specToJson({ ...u.spec, specId: 0 })));
-        if (same) {
-          lastAddedSpec = same.specId;
-          break;
-        }
-        const id = Math.max(-1, ...m.partitionSpecs.map((s) => s.specId)) + 1;
-        m.partitionSpecs.push({ ...u.spec, specId: id });
-        m.lastPartitionId = Math.max(m.lastPartitionId, ...u.spec.fields.map((f) => f.fieldId));
-        lastAddedSpec = id;
-        break;
-      }
-      case 'set-default-spec': {
-        const id = u.specId === -1 ? lastAddedSpec : u.specId;
-        if (id === undefined || !m.partitionSpecs.some((s) => s.specId === id)) throw invalid(`set-default-spec: unknown spec id ${u.specId}`);
-        m.defaultSpecId = id;
-        break;
-      }
-      case 'add-sort-order': {
-        const same = m.sortOrders.find((s) => JSON.stringify(sortOrderToJson({ ...s, orderId: 0 })) === JSON.stringify(sortOrderToJson({ ...u.sortOrder, orderId: 0 })));
-        if (same) {
-          lastAddedOrder = same.orderId;
-          break;
-        }
-        const id = u.sortOrder.fields.length === 0 ? 0 : Math.max(0, ...m.sortOrders.map((s) => s.orderId)) + 1;
-        m.sortOrders.push({ ...u.sortOrder, orderId: id });
-        lastAddedOrder = id;
-        break;
-      }
-      case 'set-default-sort-order': {
-        const id = u.sortOrderId === -1 ? lastAddedOrder : u.sortOrderId;
-        if (id === undefined || !m.sortOrders.some((s) => s.orderId === id)) throw invalid(`set-default-sort-order: unknown sort order id ${u.sortOrderId}`);
-        m.defaultSortOrderId = id;
-        break;
-      }
-      case 'add-snapshot': {
-        const s = u.snapshot;
-        if (m.snapshots.some((x) => x.snapshotId === s.snapshotId)) throw invalid(`add-snapshot: snapshot ${s.snapshotId} already exists`);
-        if (m.formatVersion >= 2 && s.sequenceNumber <= m.lastSequenceNumber && s.parentSnapshotId !== undefined) {
-          throw new FloeError('REQUIREMENT_FAILED', `Cannot add snapshot with sequence number ${s.sequenceNumber} older than last sequence number ${m.lastSequenceNumber}`);
-        }
-        m.snapshots.push(s);
-        m.lastSequenceNumber = Math.max(m.lastSequenceNumber, s.sequenceNumber);
-        m.lastUpdatedMs = s.timestampMs;
-        added.add(s.snapshotId);
-        break;
-      }
-      case 'set-snapshot-ref': {
-        if (!m.snapshots.some((x) => x.snapshotId === u.snapshotId)) throw invalid(`set-snapshot-ref ${u.refName}: unknown snapshot ${u.snapshotId}`);
-        const { action: _a, refName, ...ref } = u;
-        m.refs[refName] = ref;
-        if (refName === 'main') {
-          m.currentSnapshotId = u.snapshotId;
-          const ts = added.has(u.snapshotId) ? (m.snapshots.find((x) => x.snapshotId === u.snapshotId) as Snapshot).timestampMs : now;
-          m.snapshotLog.push({ snapshotId: u.snapshotId, timestampMs: ts });
-        }
-        break;
-      }
-      case 'remove-snapshots': {
-        const drop = new Set(u.snapshotIds);
-        m.snapshots = m.snapshots.filter((s) => !drop.has(s.snapshotId));
-        for (const [name, ref] of Object.entries(m.refs)) if (drop.has(ref.snapshotId)) delete m.refs[name];
-        if (m.currentSnapshotId !== undefined && drop.has(m.currentSnapshotId)) delete m.currentSnapshotId;
-        m.snapshotLog = m.snapshotLog.filter((e) => !drop.has(e.snapshotId));
-        break;
-      }
-      case 'remove-snapshot-ref':
-        delete m.refs[u.refName];
-        if (u.refName === 'main') delete m.currentSnapshotId;
-        break;
-      case 'set-location':
-        m.location = u.location;
-        break;
-      case 'set-properties':
-        Object.assign(m.properties, u.updates);
-        break;
-      case 'remove-properties':
-        for (const k of u.removals) delete m.properties[k];
-        break;
-      case 'set-statistics': {
-        const stats = ((m.extra.statistics as Array<Record<string, unknown>>) ?? []).filter((s) => toLong(s['snapshot-id']) !== u.snapshotId);
-        m.extra.statistics = [...stats, { ...u.statistics, 'snapshot-id': u.snapshotId }];
-        break;
-      }
-      case 'remove-statistics':
-        m.extra.statistics = ((m.extra.statistics as Array<Record<string, unknown>>) ?? []).filter((s) => toLong(s['snapshot-id']) !== u.snapshotId);
-        break;
-      case 'remove-partition-specs':
-        if (u.specIds.includes(m.defaultSpecId)) throw invalid('remove-partition-specs: cannot remove the default spec');
-        m.partitionSpecs = m.partitionSpecs.filter((s) => !u.specIds.includes(s.specId));
-        break;
-      case 'remove-schemas':
-        if (u.schemaIds.includes(m.currentSchemaId)) throw invalid('remove-schemas: cannot remove the current schema');
-        m.schemas = m.schemas.filter((s) => !u.schemaIds.includes(s.schemaId));
-        break;
-    }
-  }
-  m.lastUpdatedMs = Math.max(m.lastUpdatedMs, now);
+  const session: Session = { added: new Set(), mainSets: [], now: opts.now ?? Date.now() };
+  for (const u of updates) applyOne(m, u, session);
+  finishSnapshotLog(m, session);
+  m.lastUpdatedMs = session.lastUpdated ?? session.now;
   if (opts.previousMetadataFile) {
     m.metadataLog.push({ metadataFile: opts.previousMetadataFile, timestampMs: meta.lastUpdatedMs });
-    const keep = Number(m.properties['write.metadata.previous-versions-max'] ?? 100);
+    const keep = Math.max(1, Number(m.properties['write.metadata.previous-versions-max'] ?? 100) || 100);
     if (m.metadataLog.length > keep) m.metadataLog = m.metadataLog.slice(-keep);
   }
   return m;
-}
-
-function snapshotJson(s: Snapshot): Record<string, unknown> {
-  const o: Record<string, unknown> = {
-    'snapshot-id': s.snapshotId,
-    'sequence-number': s.sequenceNumber,
-    'timestamp-ms': s.timestampMs,
-    'manifest-list': s.manifestList,
-    summary: s.summary,
-  };
-  if (s.parentSnapshotId !== undefined) o['parent-snapshot-id'] = s.parentSnapshotId;
-  if (s.schemaId !== undefined) o['schema-id'] = s.schemaId;
-  return o;
-}
-
-export function updateToJson(u: TableUpdate): Record<string, unknown> {
-  switch (u.action) {
-    case 'assign-uuid':
-      return { action: u.action, uuid: u.uuid };
-    case 'upgrade-format-version':
-      return { action: u.action, 'format-version': u.formatVersion };
-    case 'add-schema':
-      return { action: u.action, schema: schemaToJson(u.schema), ...(u.lastColumnId !== undefined ? { 'last-column-id': u.lastColumnId } : {}) };
-    case 'set-current-schema':
-      return { action: u.action, 'schema-id': u.schemaId };
-    case 'add-spec':
-      return { action: u.action, spec: specToJson(u.spec) };
-    case 'set-default-spec':
-      return { action: u.action, 'spec-id': u.specId };
-    case 'add-sort-order':
-      return { action: u.action, 'sort-order': sortOrderToJson(u.sortOrder) };
-    case 'set-default-sort-order':
-      return { action: u.action, 'sort-order-id': u.sortOrderId };
-    case 'add-snapshot':
-      return { action: u.action, snapshot: snapshotJson(u.snapshot) };
-    case 'set-snapshot-ref': {
-      const { action, refName, ...ref } = u;
-      return { action, 'ref-name': refName, ...refToJson(ref) };
-    }
-    case 'remove-snapshots':
-      return { action: u.action, 'snapshot-ids': u.snapshotIds };
-    case 'remove-snapshot-ref':
-      return { action: u.action, 'ref-name': u.refName };
-    case 'set-location':
-      return { action: u.action, location: u.location };
-    case 'set-properties':
-      return { action: u.action, updates: u.updates };
-    case 'remove-properties':
-      return { action: u.action, removals: u.removals };
-    case 'set-statistics':
-      return { action: u.action, 'snapshot-id': u.snapshotId, statistics: u.statistics };
-    case 'remove-statistics':
-      return { action: u.action, 'snapshot-id': u.snapshotId };
-    case 'remove-partition-specs':
-      return { action: u.action, 'spec-ids': u.specIds };
-    case 'remove-schemas':
-      return { action: u.action, 'schema-ids': u.schemaIds };
-  }
-}
-
-export function updateFromJson(j: unknown): TableUpdate {
-  const o = j as Record<string, unknown>;
-  const need = <T>(k: string, ok: (v: unknown) => boolean): T => {
-    if (!ok(o[k])) throw invalid(`update ${String(o.action)}: '${k}' is missing or of the wrong type`);
-    return o[k] as T;
-  };
-  const isNum = (v: unknown) => typeof v === 'number';
-  const isStr = (v: unknown) => typeof v === 'string';
-  const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  switch (o?.action) {
-    case 'assign-uuid':
-      return { action: o.action, uuid: need('uuid', isStr) };
-    case 'upgrade-format-version':
-      return { action: o.action, formatVersion: need('format-version', isNum) };
-    case 'add-schema':
-      return { action: o.action, schema: schemaFromJson(need('schema', isObj)), ...(isNum(o['last-column-id']) ? { lastColumnId: o['last-column-id'] as number } : {}) };
-    case 'set-current-schema':
-      return { action: o.action, schemaId: need('schema-id', isNum) };
-    case 'add-spec':
-      return { action: o.action, spec: specFromJson(need('spec', isObj)) };
-    case 'set-default-spec':
-      return { action: o.action, specId: need('spec-id', isNum) };
-    case 'add-sort-order':
-      return { action: o.action, sortOrder: sortOrderFromJson(need('sort-order', isObj)) };
-    case 'set-default-sort-order':
-      return { action: o.action, sortOrderId: need('sort-order-id', isNum) };
-    case 'add-snapshot': {
-      const s = need<Record<string, unknown>>('snapshot', isObj);
-      return {
-        action: o.action,
-        snapshot: {
-          snapshotId: toLong(s['snapshot-id']),
-          ...(s['parent-snapshot-id'] !== undefined && s['parent-snapshot-id'] !== null ? { parentSnapshotId: toLong(s['parent-snapshot-id']) } : {}),
-          sequenceNumber: Number(s['sequence-number'] ?? 0),
-          timestampMs: Number(s['timestamp-ms']),
-          manifestList: String(s['manifest-list']),
-          summary: (s.summary as Record<string, string>) ?? { operation: 'append' },
-          ...(s['schema-id'] !== undefined ? { schemaId: Number(s['schema-id']) } : {}),
-        },
-      };
-    }
-    case 'set-snapshot-ref':
-      return {
-        action: o.action,
-        refName: need('ref-name', isStr),
-        snapshotId: toLong(o['snapshot-id']),
-        type: o.type === 'tag' ? 'tag' : 'branch',
-        ...(isNum(o['min-snapshots-to-keep']) ? { minSnapshotsToKeep: o['min-snapshots-to-keep'] as number } : {}),
-        ...(isNum(o['max-snapshot-age-ms']) ? { maxSnapshotAgeMs: o['max-snapshot-age-ms'] as number } : {}),
-        ...(isNum(o['max-ref-age-ms']) ? { maxRefAgeMs: o['max-ref-age-ms'] as number } : {}),
-      };
-    case 'remove-snapshots':
-      return { action: o.action, snapshotIds: need<unknown[]>('snapshot-ids', Array.isArray).map(toLong) };
-    case 'remove-snapshot-ref':
-      return { action: o.action, refName: need('ref-name', isStr) };
-    case 'set-location':
-      return { action: o.action, location: need('location', isStr) };
-    case 'set-properties':
-      return { action: o.action, updates: need('updates', isObj) };
-    case 'remove-properties':
-      return { action: o.action, removals: need('removals', Array.isArray) };
-    case 'set-statistics':
-      return { action: o.action, snapshotId: toLong(o['snapshot-id'] ?? (o.statistics as Record<string, unknown> | undefined)?.['snapshot-id']), statistics: need('statistics', isObj) };
-    case 'remove-statistics':
-      return { action: o.action, snapshotId: toLong(o['snapshot-id']) };
-    case 'remove-partition-specs':
-      return { action: o.action, specIds: need('spec-ids', Array.isArray) };
-    case 'remove-schemas':
-      return { action: o.action, schemaIds: need('schema-ids', Array.isArray) };
-    default:
-      throw invalid(`unknown or unsupported update action '${String(o?.action)}'`);
-  }
 }
