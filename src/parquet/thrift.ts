@@ -81,7 +81,8 @@ class Reader {
       }
       case T.BINARY: {
         const n = this.smallVarint();
-        const v = this.b.subarray(this.pos, this.pos + n);
+        // A copy: a view would keep the whole source (a row group's bytes) alive with the footer.
+        const v = this.b.slice(this.pos, this.pos + n);
         this.pos += n;
         return v;
       }
