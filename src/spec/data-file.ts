@@ -23,4 +23,11 @@ export interface DataFile {
   readonly splitOffsets: readonly number[];
   readonly sortOrderId?: number;
   readonly equalityIds?: readonly number[];
+  readonly keyMetadata?: Uint8Array;
+  /** v3 row lineage: null on new files (inherited from the manifest), kept on existing ones. */
+  readonly firstRowId?: bigint;
+  /** v3 deletion vectors and single-file position deletes. */
+  readonly referencedDataFile?: string;
+  readonly contentOffset?: number;
+  readonly contentSizeInBytes?: number;
 }
