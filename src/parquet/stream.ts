@@ -13,11 +13,18 @@ import { sharedEncoder, type EncodeProps, type ParquetEncoder } from './encoder.
 
 export class ParquetStream {
   private readonly asm = new ParquetAssembler();
-  private readonly inflight: Array<Promise<Uint8Array>> = [];
+  private readonly inflight: Array<{ piece: Promise<Uint8Array>; bytes: number }> = [];
   private failed: FloeError | undefined;
   private finished = false;
   /** Bytes handed to the OutputFile so far. */
   written = 0;
+
+  /** Uncompressed (Arrow IPC) bytes of the row groups still being encoded. */
+  get pendingBytes(): number {
+    let n = 0;
+    for (const x of this.inflight) n += x.bytes;
+    return n;
+  }
 
   constructor(
     private readonly out: OutputFile,
@@ -33,7 +40,7 @@ export class ParquetStream {
     const piece = this.encoder.encode(ipc, this.props);
     // Marked handled here; the rejection is rethrown when the piece is drained.
     piece.catch(() => undefined);
-    this.inflight.push(piece);
+    this.inflight.push({ piece, bytes: ipc.byteLength });
     while (this.inflight.length > this.encoder.parallelism) await this.drainOne();
   }
 
@@ -41,7 +48,7 @@ export class ParquetStream {
     const next = this.inflight.shift();
     if (!next) return;
     try {
-      for (const chunk of this.asm.add(await next)) await this.emit(chunk);
+      for (const chunk of this.asm.add(await next.piece)) await this.emit(chunk);
     } catch (err) {
       this.failed = isFloeError(err) ? err : new FloeError('STORAGE_ERROR', `writing ${this.location} failed: ${(err as Error).message}`, { cause: err, retryable: true });
       throw this.failed;
@@ -68,7 +75,7 @@ export class ParquetStream {
 
   async abort(): Promise<void> {
     this.finished = true;
-    await Promise.allSettled(this.inflight.splice(0));
+    await Promise.allSettled(this.inflight.splice(0).map((x) => x.piece));
     await this.out.abort();
   }
 }

@@ -116,7 +116,7 @@ export class ParquetFileWriter {
 
   /** Bytes written so far plus what is buffered (buffered bytes shrink when compressed; a fair guess). */
   estimatedBytes(): number {
-    return this.stream.written + this.builder.byteSize() / 4;
+    return this.stream.written + (this.stream.pendingBytes + this.builder.byteSize()) / 4;
   }
 
   /** Ends the current row group: hands it to the encoder. */
