@@ -173,7 +173,9 @@ export function metadataToJson(m: TableMetadata): Json {
     o.schema = schemaToJson(s);
     o['partition-spec'] = specToJson(defaultSpec(m)).fields;
   }
-  return { ...o, ...m.extra };
+  // Modelled keys win over stale copies of them in `extra` (metadata built by hand may carry some).
+  for (const [k, x] of Object.entries(m.extra)) if (!KNOWN.has(k)) o[k] = x;
+  return o;
 }
 
 export function currentSchema(m: TableMetadata): Schema {

@@ -177,6 +177,7 @@ test('v3 snapshots carry row lineage and move next-row-id on', () => {
   assert.throws(() => applyUpdates(up, [{ action: 'upgrade-format-version', formatVersion: 4 }]), invalid(/unsupported format version: v4/));
   const json = metadataToJson(m);
   assert.equal(json['next-row-id'], 30n);
+  assert.equal(metadataToJson({ ...m, extra: { 'next-row-id': 0 } })['next-row-id'], 30n, 'a stale copy in extra does not win');
   assert.equal((json.snapshots as Array<Record<string, unknown>>)[0]?.['first-row-id'], 0n);
 });
 
