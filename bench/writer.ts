@@ -3,7 +3,8 @@
  * timestamps, decimal, strings) from Arrow batches to Parquet with zstd on local disk, by Floe
  * (parquet-wasm) and by pyarrow with the same codec and row-group size, in the same run.
  * Prints the rows -> Arrow build rate of Floe's builders against apache-arrow's generic builder,
- * peak RSS for N and 2N rows (memory must follow the row group, not the file), and last:
+ * Floe's rate with row groups encoded inline and in its encoder threads (the default, reported
+ * last), peak RSS for N and 2N rows (memory must follow the row group, not the file), and last:
  *   writer rows_per_s=<n> pyarrow_rows_per_s=<n> ratio=<floe/pyarrow> peak_rss_mb=<n> bytes=<n> pyarrow_bytes=<n>
  */
 import { execFileSync, spawnSync } from 'node:child_process';
