@@ -40,39 +40,78 @@ svc_dir() { echo "$FLOE_STATE/$1"; }
 pid_file() { echo "$FLOE_STATE/$1/pid"; }
 log_file() { echo "$FLOE_STATE/$1/log"; }
 
-# pid_alive SERVICE: true when the service's pid file names a live process.
+# proc_start PID: the process's start time (clock ticks since boot), which tells a live service
+# from an unrelated process that reused its pid after a crash or reboot. Fails for a zombie: on
+# machines whose init does not reap orphans, a dead service lingers as one.
+proc_start() {
+  local s
+  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  s=${s##*) }
+  # shellcheck disable=SC2086
+  set -- $s
+  [[ $1 != Z && $1 != X ]] || return 1
+  echo "${20}"
+}
+
+# pid_alive SERVICE: true when the service's pid file names a live process, and it is the process
+# start_bg started (same start time), not a later one that got the same pid.
 pid_alive() {
   local f; f=$(pid_file "$1")
   [[ -f $f ]] || return 1
-  local pid; pid=$(cat "$f")
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null
+  local pid start; pid=$(cat "$f")
+  [[ -n $pid ]] && start=$(proc_start "$pid") || return 1
+  [[ ! -f $f.start || $start == "$(cat "$f.start")" ]]
 }
 
 # start_bg SERVICE CMD...: runs CMD detached in its own process group, logs to the service log,
-# records its pid. The process group lets `stop_pid` take down children too.
+# records its pid (and start time). The process group lets `stop_pid` take down children too.
 start_bg() {
   local name=$1; shift
   mkdir -p "$(svc_dir "$name")"
-  local lf; lf=$(log_file "$name")
+  local lf pf; lf=$(log_file "$name"); pf=$(pid_file "$name")
   : >"$lf"
+  rm -f "$pf.start"
   setsid "$@" >>"$lf" 2>&1 < /dev/null &
-  echo $! >"$(pid_file "$name")"
+  echo $! >"$pf"
+  proc_start $! >"$pf.start" 2>/dev/null || rm -f "$pf.start"
 }
 
-# stop_pid SERVICE: TERM the process group, wait up to 20 s, then KILL. Removes the pid file.
+# group_alive PGID: true while any process of the group lives (zombies do not count).
+group_alive() { ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }
+
+# stop_pid SERVICE: TERM the process group, wait up to 20 s for every member to exit, then KILL
+# what is left. A stale pid file (dead process, or a pid now used by something else) is only
+# removed. Removes the pid file.
 stop_pid() {
   local name=$1 f pid
   f=$(pid_file "$name")
   [[ -f $f ]] || return 0
   pid=$(cat "$f")
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+  if [[ -n $pid ]] && pid_alive "$name"; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then
+    for _ in $(seq 1 100); do group_alive "$pid" || break; sleep 0.2; done
+    if group_alive "$pid"; then
+      log "$name: still running 20 s after TERM, killing process group $pid"
       kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+      for _ in $(seq 1 25); do group_alive "$pid" || break; sleep 0.2; done
     fi
   fi
-  rm -f "$f"
+  rm -f "$f" "$f.start"
+}
+
+# port_listening PORT: true when something accepts TCP connections on 127.0.0.1:PORT.
+port_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# require_free_ports SERVICE PORT...: fails, naming the listener when ss can tell, if a port is
+# taken. Called before a start, so that a service of another checkout (or a leftover) on the
+# same port is not mistaken for ours by the readiness probe.
+require_free_ports() {
+  local name=$1 p who; shift
+  for p in "$@"; do
+    port_listening "$p" || continue
+    who=$(ss -ltnpH "sport = :$p" 2>/dev/null | grep -o 'users:.*' | head -n1 || true)
+    die "$name: port $p is already in use${who:+ ($who)}; stop that process, or choose another port (see scripts/lib/common.sh)"
+  done
 }
 
 # wait_until SERVICE TIMEOUT_S CMD...: polls CMD until it succeeds; fails (showing the log tail)

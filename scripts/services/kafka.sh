@@ -13,12 +13,15 @@ kafka_install() {
     "org.apache.logging.log4j:log4j-core:$LOG4J_VERSION"
 }
 
-kafka_java() {
-  java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$(svc_dir kafka)/log4j2.properties" -cp "$(kafka_lib)/*" "$@"
+# kafka_cmd ARGS...: the java command line for one of Kafka's main classes, as an array in KAFKA_CMD
+# (start_bg needs a program, not a shell function).
+kafka_cmd() {
+  KAFKA_CMD=(java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true
+    -Dlog4j2.configurationFile="$(svc_dir kafka)/log4j2.properties" -cp "$(kafka_lib)/*" "$@")
 }
 
 kafka_start() {
+  require_free_ports kafka "$FLOE_KAFKA_PORT" "$FLOE_KAFKA_CONTROLLER_PORT"
   local d; d=$(svc_dir kafka)
   mkdir -p "$d/data"
   cat >"$d/server.properties" <<PROPS
@@ -58,11 +61,15 @@ logger.kafka.name = kafka
 logger.kafka.level = info
 PROPS
   if [[ ! -f $d/data/meta.properties ]]; then
-    local id; id=$(kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)
-    kafka_java kafka.tools.StorageTool format -t "$id" -c "$d/server.properties" --ignore-formatted >&2
+    local id
+    kafka_cmd kafka.tools.StorageTool random-uuid
+    id=$("${KAFKA_CMD[@]}" 2>/dev/null | tail -n1)
+    [[ -n $id ]] || die "kafka: StorageTool random-uuid printed nothing"
+    kafka_cmd kafka.tools.StorageTool format -t "$id" -c "$d/server.properties" --ignore-formatted
+    "${KAFKA_CMD[@]}" >&2
   fi
-  start_bg kafka java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$d/log4j2.properties" -cp "$(kafka_lib)/*" kafka.Kafka "$d/server.properties"
+  kafka_cmd kafka.Kafka "$d/server.properties"
+  start_bg kafka "${KAFKA_CMD[@]}"
 }
 
 # Ready when the broker answers a metadata request through the admin API.

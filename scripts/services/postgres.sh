@@ -22,11 +22,13 @@ postgres_as() {
 }
 
 postgres_start() {
+  require_free_ports postgres "$FLOE_POSTGRES_PORT"
   local d bin; d=$(svc_dir postgres); bin=$(postgres_bindir)
   mkdir -p "$d"
   [[ $(id -u) -eq 0 ]] && chown postgres "$d"
   if [[ ! -f $d/data/PG_VERSION ]]; then
-    postgres_as "$bin/initdb" -D "$d/data" -U postgres --auth=trust -E UTF8 >&2
+    postgres_as "$bin/initdb" -D "$d/data" -U postgres --auth=trust -E UTF8 >"$d/initdb.log" 2>&1 \
+      || { cat "$d/initdb.log" >&2; die "postgres: initdb failed"; }
   fi
   local as=(); [[ $(id -u) -eq 0 ]] && as=(runuser -u postgres --)
   start_bg postgres "${as[@]}" "$bin/postgres" -D "$d/data" -h 127.0.0.1 -p "$FLOE_POSTGRES_PORT" \

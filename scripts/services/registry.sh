@@ -17,6 +17,7 @@ registry_install() {
 }
 
 registry_start() {
+  require_free_ports registry "$FLOE_REGISTRY_PORT" "$FLOE_REGISTRY_MGMT_PORT"
   # Apicurio 3.3 is compiled for Java 21: use the newer JDK beside the default one.
   local jh; jh=$(java_home_for 21) || die "registry: Apicurio $APICURIO_VERSION needs Java 21 or newer; install a JDK 21+ (e.g. Temurin 25)"
   # The management port defaults to 9000, the S3 store's port: move it.

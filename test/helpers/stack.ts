@@ -7,25 +7,43 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const env = process.env;
-const port = (name: string, dflt: number): number => Number(env[name] ?? dflt);
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export const stack = {
-  kafkaBrokers: [`127.0.0.1:${port('FLOE_KAFKA_PORT', 9092)}`],
-  registryUrl: `http://127.0.0.1:${port('FLOE_REGISTRY_PORT', 8081)}/apis/ccompat/v7`,
-  restUrl: `http://127.0.0.1:${port('FLOE_REST_PORT', 8181)}`,
-  trinoUrl: `http://127.0.0.1:${port('FLOE_TRINO_PORT', 8080)}`,
-  s3: {
-    endpoint: `http://127.0.0.1:${port('FLOE_S3_PORT', 9000)}`,
-    region: env.FLOE_S3_REGION ?? 'us-east-1',
-    accessKeyId: env.FLOE_S3_ACCESS_KEY ?? 'floe',
-    secretAccessKey: env.FLOE_S3_SECRET_KEY ?? 'floe-secret-key',
-    bucket: env.FLOE_S3_BUCKET ?? 'warehouse',
-  },
-  postgresUrl: env.FLOE_POSTGRES_URL ?? `postgres://floe:floe@127.0.0.1:${port('FLOE_POSTGRES_PORT', 5432)}/floe`,
-  python: env.FLOE_PYTHON ?? `${env.FLOE_CACHE ?? `${env.HOME}/.cache/floe`}/py/bin/python`,
-};
+/** Endpoints and credentials of the stack's services. */
+export interface StackEnv {
+  kafkaBrokers: string[];
+  /** Base URL of the Confluent-compatible API (ends in /apis/ccompat/v7). */
+  registryUrl: string;
+  restUrl: string;
+  trinoUrl: string;
+  s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; bucket: string };
+  postgresUrl: string;
+  python: string;
+}
+
+/** The stack's endpoints from the FLOE_* variables, with scripts/lib/common.sh's defaults. */
+export function stackEnv(vars: NodeJS.ProcessEnv = env): StackEnv {
+  const port = (name: string, dflt: number): number => Number(vars[name] ?? dflt);
+  return {
+    kafkaBrokers: [`127.0.0.1:${port('FLOE_KAFKA_PORT', 9092)}`],
+    registryUrl: `http://127.0.0.1:${port('FLOE_REGISTRY_PORT', 8081)}/apis/ccompat/v7`,
+    restUrl: `http://127.0.0.1:${port('FLOE_REST_PORT', 8181)}`,
+    trinoUrl: `http://127.0.0.1:${port('FLOE_TRINO_PORT', 8080)}`,
+    s3: {
+      endpoint: `http://127.0.0.1:${port('FLOE_S3_PORT', 9000)}`,
+      region: vars.FLOE_S3_REGION ?? 'us-east-1',
+      accessKeyId: vars.FLOE_S3_ACCESS_KEY ?? 'floe',
+      secretAccessKey: vars.FLOE_S3_SECRET_KEY ?? 'floe-secret-key',
+      bucket: vars.FLOE_S3_BUCKET ?? 'warehouse',
+    },
+    postgresUrl: vars.FLOE_POSTGRES_URL ?? `postgres://floe:floe@127.0.0.1:${port('FLOE_POSTGRES_PORT', 5432)}/floe`,
+    python: vars.FLOE_PYTHON ?? `${vars.FLOE_CACHE ?? `${vars.HOME}/.cache/floe`}/py/bin/python`,
+  };
+}
+
+/** stackEnv() of this process's environment. */
+export const stack: StackEnv = stackEnv();
 
 const readiness = new Map<string, boolean>();
 
