@@ -19,7 +19,8 @@ trino_install() {
 }
 
 trino_start() {
-  pid_alive rest || "$FLOE_ROOT/scripts/stack" up rest
+  source "$FLOE_ROOT/scripts/lib/engines.sh"
+  engine_needs_rest
   local jh d; jh=$(java_home_for 24) || die "trino: Trino $TRINO_VERSION needs Java 24 or newer; install a JDK 24+ (e.g. Temurin 25)"
   d=$(svc_dir trino)
   mkdir -p "$d/etc/catalog" "$d/data"
@@ -54,6 +55,7 @@ PROPS
   cat >"$d/etc/log.properties" <<'PROPS'
 io.trino=WARN
 io.airlift=WARN
+org.apache.iceberg=WARN
 PROPS
   cat >"$d/etc/catalog/iceberg.properties" <<PROPS
 connector.name=iceberg
@@ -66,12 +68,15 @@ s3.region=$FLOE_S3_REGION
 s3.aws-access-key=$FLOE_S3_ACCESS_KEY
 s3.aws-secret-key=$FLOE_S3_SECRET_KEY
 PROPS
-  JAVA_HOME="$jh" PATH="$jh/bin:$PATH" start_bg trino "$(trino_home)/bin/launcher" run \
+  JAVA_HOME="$jh" PATH="$jh/bin:$PATH" engine_start_locked trino "$(trino_home)/bin/launcher" run \
     --etc-dir "$d/etc" --data-dir "$d/data" --node-config "$d/etc/node.properties" \
     --jvm-config "$d/etc/jvm.config" --config "$d/etc/config.properties" --log-levels-file "$d/etc/log.properties"
 }
 
-# Ready when a real query through the HTTP protocol returns rows.
+# Ready when a real query through the HTTP protocol returns rows, and, while the REST catalog is
+# up, when the iceberg catalog answers too (its first use loads the connector's classes).
 trino_ready() {
-  node "$FLOE_ROOT/scripts/lib/trino-query.mjs" "SELECT 1" >/dev/null
+  node "$FLOE_ROOT/scripts/lib/trino-query.mjs" "SELECT 1" >/dev/null || return 1
+  curl -fsS -o /dev/null "http://127.0.0.1:$FLOE_REST_PORT/v1/config" 2>/dev/null || return 0
+  node "$FLOE_ROOT/scripts/lib/trino-query.mjs" "SHOW SCHEMAS FROM iceberg" >/dev/null
 }

@@ -1,13 +1,27 @@
 /**
- * Query the stack's engines from tests: Trino (HTTP protocol), Spark (the long-lived server of
- * scripts/py/spark_server.py) and PyIceberg (scripts/py/floe_engines.py). Every engine returns
- * rows in the same raw JSON conventions; compare them through test/helpers/canonical.ts.
+ * Query the stack's engines from tests: Trino (its HTTP protocol, straight from Node), Spark (the
+ * long-lived server of scripts/py/spark_server.py, JSON lines over a local socket) and PyIceberg
+ * (scripts/py/floe_engines.py, one Python process per call, in the pyiceberg service's venv).
+ * Engines start on demand (`ensureEngine`), one at a time: a second start waits for the first,
+ * in this process here and across processes through the start lock of scripts/lib/engines.sh.
  *
- * Engines start on demand (`ensureEngine`), one at a time: a second start waits for the first.
+ * Rows come back "raw": JSON-friendly values close to what the engine gave.
+ *   all engines: structs as objects by field name, lists as arrays, binary as lower-case hex,
+ *     integers beyond 2^53 as decimal strings (exact), decimals as strings
+ *   PyIceberg and Spark (through Arrow): maps as [key, value] pairs; dates "YYYY-MM-DD";
+ *     timestamps "YYYY-MM-DDTHH:MM:SS.ffffff", with "+00:00" when zoned; NaN/±Infinity as strings
+ *   Trino: maps as objects keyed by the key's text; timestamps "YYYY-MM-DD HH:MM:SS.ffffff[ UTC]"
+ *     (full precision: the client announces PARAMETRIC_DATETIME)
+ * To compare engines value by value, bring rows to the one canonical form of
+ * test/helpers/canonical.ts with the table's Iceberg schema: `canonicalRows(rows, schema)`, or
+ * `readCanonical(engine, table)`, which loads the schema from the catalog.
  */
 import { execFile, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
+import { schemaFromJson } from '../../src/spec/schema.js';
+import type { Schema } from '../../src/spec/types.js';
+import { canonicalRows, type Canon } from './canonical.js';
 import { ROOT, stack } from './stack.js';
 
 export type Row = Record<string, unknown>;
@@ -93,30 +107,33 @@ export async function trinoQuery(sql: string, options: { catalog?: string; schem
     'X-Trino-Client-Capabilities': 'PARAMETRIC_DATETIME',
   };
   if (options.schema) headers['X-Trino-Schema'] = options.schema;
-  let res = await fetch(`${stack.trinoUrl}/v1/statement`, { method: 'POST', headers, body: sql });
+  const post = (): Promise<Response> => fetch(`${stack.trinoUrl}/v1/statement`, { method: 'POST', headers, body: sql });
+  let next: () => Promise<Response> = post;
   let columns: Array<{ name: string; typeSignature: TrinoType }> | undefined;
   const rows: Row[] = [];
   for (;;) {
+    const res = await next();
+    // 429/503: the coordinator asks the client to repeat the same request a little later.
     if (res.status === 503 || res.status === 429) {
+      await res.arrayBuffer();
       await new Promise((r) => setTimeout(r, 100));
-    } else {
-      const page = parseJsonExact(await res.text()) as {
-        nextUri?: string;
-        columns?: Array<{ name: string; typeSignature: TrinoType }>;
-        data?: unknown[][];
-        error?: { message: string; errorName: string };
-      };
-      if (page.error) throw new Error(`trino: ${page.error.errorName}: ${page.error.message}\n  in: ${sql}`);
-      columns ??= page.columns;
-      for (const d of page.data ?? []) {
-        const cols = columns ?? [];
-        rows.push(Object.fromEntries(cols.map((c, i) => [c.name, trinoRaw(d[i], c.typeSignature)])));
-      }
-      if (!page.nextUri) break;
-      res = await fetch(page.nextUri, { headers });
       continue;
     }
-    res = await fetch(res.url, { headers });
+    const page = parseJsonExact(await res.text()) as {
+      nextUri?: string;
+      columns?: Array<{ name: string; typeSignature: TrinoType }>;
+      data?: unknown[][];
+      error?: { message: string; errorName: string };
+    };
+    if (page.error) throw new Error(`trino: ${page.error.errorName}: ${page.error.message}\n  in: ${sql}`);
+    columns ??= page.columns;
+    for (const d of page.data ?? []) {
+      const cols = columns ?? [];
+      rows.push(Object.fromEntries(cols.map((c, i) => [c.name, trinoRaw(d[i], c.typeSignature)])));
+    }
+    const uri = page.nextUri;
+    if (!uri) break;
+    next = () => fetch(uri, { headers });
   }
   return { columns: (columns ?? []).map((c) => c.name), rows };
 }
@@ -179,4 +196,39 @@ export async function pyicebergScan(ident: string, opts: { filter?: string; fiel
 export async function pyiceberg(snippet: string, opts: PyOptions = {}): Promise<unknown> {
   await ensureEngine('pyiceberg');
   return parseJsonExact(await python(['run'], snippet, opts.catalogUri ? { FLOE_CATALOG_URI: opts.catalogUri } : {}));
+}
+
+export type Engine = 'pyiceberg' | 'spark' | 'trino';
+
+/** The current schema of a table, loaded from a REST catalog (the stack's by default). */
+export async function tableSchema(ident: string, opts: PyOptions = {}): Promise<Schema> {
+  const uri = (opts.catalogUri ?? stack.restUrl).replace(/\/$/, '');
+  const config = (await (await fetch(`${uri}/v1/config`)).json()) as { defaults?: Record<string, string>; overrides?: Record<string, string> };
+  const prefix = config.overrides?.prefix ?? config.defaults?.prefix;
+  const parts = ident.split('.');
+  const table = parts.pop() ?? '';
+  const ns = parts.map(encodeURIComponent).join('%1F');
+  const res = await fetch(`${uri}/v1/${prefix ? `${encodeURIComponent(prefix)}/` : ''}namespaces/${ns}/tables/${encodeURIComponent(table)}`);
+  if (!res.ok) throw new Error(`loading ${ident} from ${uri}: HTTP ${res.status} ${await res.text()}`);
+  const { metadata } = parseJsonExact(await res.text()) as { metadata: { 'current-schema-id': number; schemas: Array<{ 'schema-id': number }> } };
+  const current = metadata.schemas.find((x) => x['schema-id'] === metadata['current-schema-id']);
+  if (!current) throw new Error(`${ident}: no current schema in its metadata`);
+  return schemaFromJson(current);
+}
+
+/**
+ * Every row of a table (single-level namespace) as one engine reads it, in the canonical form of
+ * test/helpers/canonical.ts, sorted by their JSON: equal data gives deep-equal results whichever
+ * engine read it. Trino and Spark read through the stack's REST catalog only.
+ */
+export async function readCanonical(engine: Engine, ident: string, opts: PyOptions = {}): Promise<Array<Record<string, Canon>>> {
+  if (engine !== 'pyiceberg' && opts.catalogUri) throw new Error(`${engine} reads through the stack's REST catalog only`);
+  const schema = await tableSchema(ident, opts);
+  const [ns, table] = [ident.slice(0, ident.lastIndexOf('.')), ident.slice(ident.lastIndexOf('.') + 1)];
+  const cols = schema.fields.map((f) => f.name);
+  let rows: Row[];
+  if (engine === 'pyiceberg') rows = await pyicebergScan(ident, opts);
+  else if (engine === 'trino') rows = (await trinoQuery(`SELECT ${cols.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ')} FROM iceberg."${ns}"."${table}"`)).rows;
+  else rows = (await sparkQuery(`SELECT ${cols.map((c) => `\`${c.replace(/`/g, '``')}\``).join(', ')} FROM iceberg.\`${ns}\`.\`${table}\``)).rows;
+  return canonicalRows(rows, schema);
 }
