@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import { RestCatalog, parseIdent } from '../../src/iceberg/index.js';
 import { schemaToJson } from '../../src/spec/schema.js';
+import { buildSpec } from '../../src/spec/partition.js';
 import { isFloeError, type FloeErrorCode } from '../../src/errors.js';
 import type { Schema } from '../../src/spec/types.js';
 import { stackOps } from '../helpers/iceberg.js';
@@ -63,7 +64,17 @@ test('tables: create, exists, list with pages, stage-create, rename, drop, regis
   assert.equal(await c.tableExists(t1), true);
   assert.equal(await c.tableExists(parseIdent(`${ns}.missing`)), false);
 
-  for (const n of ['t2', 't3']) await ops.create(parseIdent(`${ns}.${n}`), { schema: SCHEMA });
+  // Spec and sort order from the in-memory forms; the server assigns its own ids, so compare shapes.
+  const sorted = await ops.create(parseIdent(`${ns}.t2`), {
+    schema: SCHEMA,
+    spec: buildSpec(SCHEMA, [{ column: 'id', transform: { kind: 'bucket', n: 8 } }]),
+    sortOrder: { orderId: 1, fields: [{ sourceId: 1, transform: { kind: 'identity' }, direction: 'desc', nullOrder: 'nulls-last' }] },
+  });
+  const spec = sorted.metadata.partitionSpecs.find((p) => p.specId === sorted.metadata.defaultSpecId);
+  assert.deepEqual(spec?.fields.map((f) => [f.name, f.transform, f.sourceId]), [['id_bucket_8', { kind: 'bucket', n: 8 }, 1]]);
+  const order = sorted.metadata.sortOrders.find((o) => o.orderId === sorted.metadata.defaultSortOrderId);
+  assert.deepEqual(order?.fields.map((f) => [f.sourceId, f.direction, f.nullOrder]), [[1, 'desc', 'nulls-last']]);
+  await ops.create(parseIdent(`${ns}.t3`), { schema: SCHEMA });
   assert.deepEqual((await c.listTables([ns], 2)).map((t) => t.name).sort(), ['t1', 't2', 't3']);
 
   const staged = await ops.create(parseIdent(`${ns}.staged`), { schema: SCHEMA, stageCreate: true });
