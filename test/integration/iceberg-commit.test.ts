@@ -13,6 +13,7 @@ import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import { TableOps, TableWriter, decodeManifest, decodeManifestList, metadataDir, parseIdent, type TableIdent } from '../../src/iceberg/index.js';
 import { ancestors, branchHead, type TableMetadata } from '../../src/spec/metadata.js';
 import { isFloeError } from '../../src/errors.js';
+import { buildSpec } from '../../src/spec/partition.js';
 import type { Schema, Value } from '../../src/spec/types.js';
 import { pyiceberg, pyicebergScan } from '../helpers/engines.js';
 import { stackCatalog, stackIO, stackOps } from '../helpers/iceberg.js';
@@ -262,4 +263,32 @@ test('an append to a table that is gone fails with NOT_FOUND and leaves nothing 
   const fs = await files(ops, loaded.metadata, 'x', 1);
   await ops.catalog.dropTable(ident);
   await assert.rejects(ops.append(ident, { files: fs, loaded }), (e: unknown) => isFloeError(e, 'NOT_FOUND') && !e.retryable);
+});
+
+test('identity partitions on timestamp and time columns: manifests PyIceberg reads and prunes with', { skip, timeout: 120_000 }, async () => {
+  const ops = stackOps();
+  const ns = uniqueName('ic');
+  await ops.catalog.ensureNamespace([ns]);
+  const ident = parseIdent(`${ns}.ts_identity`);
+  const schema: Schema = {
+    schemaId: 0,
+    fields: [
+      { id: 1, name: 'at', required: false, type: { type: 'timestamptz' } },
+      { id: 2, name: 'tod', required: false, type: { type: 'time' } },
+      { id: 3, name: 'n', required: true, type: { type: 'long' } },
+    ],
+  };
+  const created = await ops.create(ident, { schema, spec: buildSpec(schema, [{ column: 'at', transform: { kind: 'identity' } }, { column: 'tod', transform: { kind: 'identity' } }]) });
+  const w = new TableWriter(created.metadata, ops.io);
+  const at = 1_700_000_000_123_456n; // beyond 2^53 as µs: must stay exact
+  for (const [t, tod, n] of [[at, 1n, 1n], [at, 1n, 2n], [at + 1n, null, 3n], [null, 5n, 4n]] as const) await w.write({ at: t, tod, n });
+  const fs = await w.close();
+  assert.equal(fs.length, 3);
+  await ops.append(ident, { files: fs, loaded: created });
+  const got = (await pyiceberg(`
+t = catalog().load_table("${identStr(ident)}")
+files = list(t.scan(row_filter="at = '2023-11-14T22:13:20.123456+00:00'").plan_files())
+result = [len(files), sorted(r["n"] for r in t.scan(row_filter="at = '2023-11-14T22:13:20.123456+00:00'").to_arrow().to_pylist()), len(list(t.scan().plan_files()))]
+`)) as [number, number[], number];
+  assert.deepEqual(got, [1, [1, 2], 3]);
 });
