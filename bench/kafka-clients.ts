@@ -226,7 +226,7 @@ async function consumePlatformaticFetch(): Promise<ChildResult> {
       minBytes: 1,
       maxBytes: 64 << 20,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-      topics: [{ topicId: t.id, partitions: next.map((fetchOffset, partition) => ({ partition, fetchOffset, partitionMaxBytes: 16 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n })) }],
+      topics: [{ topicId: t.id, partitions: next.map((fetchOffset, partition) => ({ partition, fetchOffset, partitionMaxBytes: 16 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })) }],
     });
     for (const tr of res.responses) {
       for (const pr of tr.partitions) {

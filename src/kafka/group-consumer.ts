@@ -189,10 +189,22 @@ export class KafkaConsumer {
     }
     const highWatermark = Number(batch.highWatermark);
     const out: RecordBatch = { topic: batch.topic, partition: batch.partition, records, nextOffset: last + 1, highWatermark };
+    let groupError: unknown;
+    const beat = async () => {
+      try {
+        await heartbeat();
+      } catch (err) {
+        groupError = err;
+        throw err;
+      }
+    };
     try {
-      await this.handlers.onBatch(out, heartbeat);
+      await this.handlers.onBatch(out, beat);
       if (gen === this.generation) this.progress.set(key, { position: last + 1, highWatermark });
     } catch (err) {
+      // A heartbeat that failed (a rebalance, a lost coordinator) is kafkajs' to handle: it
+      // rejoins, and the join re-plans.
+      if (groupError !== undefined) throw groupError;
       this.handlers.onError?.(err, false);
       if (gen === this.generation && !this.stopping) this.startPlan([]);
     }
