@@ -103,10 +103,11 @@ export class WorkerEncoder implements ParquetEncoder {
     const parquetWasm = import.meta.resolve('parquet-wasm/node');
     for (let i = 0; i < parallelism; i++) {
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { parquetWasm } });
-      // Idle encoders must not keep a finished process alive.
-      w.unref();
       w.on('message', (m: Reply) => this.done(w, m));
       w.on('error', (err) => this.crashed(w, err));
+      // Idle encoders must not keep a finished process alive. On Node 20 a 'message' listener
+      // attached after unref() refs the worker again, so unref only after the listeners.
+      w.unref();
       this.all.push(w);
       this.idle.push(w);
     }
