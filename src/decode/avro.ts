@@ -1,16 +1,50 @@
 /**
- * Avro (with the registry's framing) to Floe's value representation: logical types by hooks
- * (decimal bytes/fixed -> bigint, timestamp/local-timestamp millis/micros -> µs bigint,
- * time-millis/micros -> µs bigint, date -> days, uuid -> string), longs exact as bigint,
- * unions with null as optional values, enums as strings, maps as [key, value] pairs.
- * Also Avro schema -> Iceberg schema, for tables created from the registry schema.
+ * Avro values in Floe's representation (src/spec/types.ts), through avsc's compiled decoders:
+ * longs exact as bigint; decimal (bytes and fixed) -> unscaled bigint; date -> days;
+ * time-millis/micros -> µs bigint; timestamp and local-timestamp millis/micros -> µs bigint;
+ * uuid (string or fixed) -> lower-case string; enums -> string; bytes/fixed -> Uint8Array;
+ * unions with null -> the value or null; maps -> objects (the converter makes pairs of them).
  */
 import avro from 'avsc';
-import { FloeError } from '../errors.js';
-import type { IcebergType, NestedField, Schema } from '../spec/types.js';
 
-/** Avro longs as bigint: ids, offsets and µs timestamps exceed 2^53. Shared with manifests. */
-export const BIGINT_LONG = avro.types.LongType.__with({
+/** avsc's reading cursor; stable in the pinned 5.7.9. */
+interface Tap {
+  buf: Buffer;
+  pos: number;
+}
+
+/**
+ * Reads a zigzag varint as bigint with no allocation: up to 7 bytes (49 bits) exactly in
+ * double arithmetic, longer ones (ids and nanosecond times beyond 2^49) through BigInt.
+ */
+function readBigLong(tap: Tap): bigint {
+  const buf = tap.buf;
+  let pos = tap.pos;
+  let f = 0;
+  let mul = 1;
+  let b = 0;
+  let i = 0;
+  do {
+    b = buf[pos++] as number;
+    f += (b & 0x7f) * mul;
+    mul *= 128;
+  } while (b & 0x80 && ++i < 7);
+  if (b & 0x80) {
+    let big = BigInt(f);
+    let shift = 49n;
+    do {
+      b = buf[pos++] as number;
+      big |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+    } while (b & 0x80);
+    tap.pos = pos;
+    return (big >> 1n) ^ -(big & 1n);
+  }
+  tap.pos = pos;
+  return BigInt(f % 2 ? -(f + 1) / 2 : f / 2);
+}
+
+const bigintLong = avro.types.LongType.__with({
   fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
   toBuffer: (n: bigint | number) => {
     const buf = Buffer.alloc(8);
@@ -22,87 +56,152 @@ export const BIGINT_LONG = avro.types.LongType.__with({
   isValid: (n: unknown) => typeof n === 'bigint' || (typeof n === 'number' && Number.isSafeInteger(n)),
   compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
 });
+/**
+ * Avro longs as bigint: ids, offsets and µs timestamps exceed 2^53. Shared with manifests.
+ * avsc's custom long type unpacks every long into a fresh 8-byte buffer before converting it;
+ * this one (the frozen type with its read replaced) reads the varint in place: the hot path.
+ */
+export const BIGINT_LONG: avro.Type = Object.freeze(Object.assign(Object.create(bigintLong) as avro.Type, { _read: readBigLong }));
+
+/** The same long read as µs from millis: one BigInt instead of a long, a wrapper and a multiply. */
+function readMillisAsMicros(tap: Tap): bigint {
+  const buf = tap.buf;
+  const start = tap.pos;
+  let pos = start;
+  let f = 0;
+  let mul = 1;
+  let b = 0;
+  let i = 0;
+  do {
+    b = buf[pos++] as number;
+    f += (b & 0x7f) * mul;
+    mul *= 128;
+  } while (b & 0x80 && ++i < 7);
+  if (b & 0x80) {
+    tap.pos = start;
+    return readBigLong(tap) * 1000n;
+  }
+  tap.pos = pos;
+  const ms = f % 2 ? -(f + 1) / 2 : f / 2;
+  const us = ms * 1000;
+  return Number.isSafeInteger(us) ? BigInt(us) : BigInt(ms) * 1000n;
+}
+
+const floorDiv1000 = (v: bigint): bigint => v / 1000n - (v % 1000n < 0n ? 1n : 0n);
+
+/** timestamp-millis and local-timestamp-millis as µs bigint, read and written in place. */
+const MILLIS_AS_MICROS: avro.Type = Object.freeze(
+  Object.assign(Object.create(bigintLong) as avro.Type, {
+    _read: readMillisAsMicros,
+    _write(this: { _toBuffer(v: bigint): Buffer }, tap: Tap & { packLongBytes(b: Buffer): void }, v: bigint) {
+      tap.packLongBytes(this._toBuffer(floorDiv1000(v)));
+    },
+  }),
+);
 
 type Attrs = Record<string, unknown>;
 
-class DecimalLT extends avro.types.LogicalType {
+/** Two's complement big-endian bytes -> bigint; six bytes or fewer (precision ≤ 14) in double arithmetic. */
+export function unscaledFromBytes(buf: Uint8Array): bigint {
+  const n = buf.length;
+  if (n === 0) return 0n;
+  if (n <= 6) {
+    const b0 = buf[0] as number;
+    let x = b0 & 0x80 ? b0 - 256 : b0;
+    for (let i = 1; i < n; i++) x = x * 256 + (buf[i] as number);
+    return BigInt(x);
+  }
+  let x = 0n;
+  for (let i = 0; i < n; i++) x = (x << 8n) | BigInt(buf[i] as number);
+  return (buf[0] as number) & 0x80 ? x - (1n << BigInt(n * 8)) : x;
+}
+
+/** bigint -> two's complement big-endian bytes, minimal or `size` long (fixed). */
+export function unscaledToBytes(v: bigint, size?: number): Buffer {
+  const bits = (v < 0n ? (-v - 1n).toString(2).length : v.toString(2).length) + 1;
+  const n = size ?? Math.max(1, Math.ceil(bits / 8));
+  if (Math.ceil(bits / 8) > n) throw new Error(`decimal ${v} does not fit in ${n} bytes`);
+  const out = Buffer.alloc(n);
+  let x = v;
+  for (let i = n - 1; i >= 0; i--) {
+    out[i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  return out;
+}
+
+class DecimalType extends avro.types.LogicalType {
   private readonly size: number | undefined;
   constructor(attrs: Attrs, opts: object) {
     super(attrs as never, opts);
-    this.size = (attrs.type as string) === 'fixed' ? (attrs.size as number) : undefined;
+    this.size = attrs.type === 'fixed' ? (attrs.size as number) : undefined;
   }
-  override _fromValue(buf: Buffer): bigint {
-    if (buf.length === 0) return 0n;
-    let x = 0n;
-    for (const b of buf) x = (x << 8n) | BigInt(b);
-    if ((buf[0] as number) & 0x80) x -= 1n << BigInt(buf.length * 8);
-    return x;
+  override _fromValue(buf: Buffer | undefined): bigint {
+    // Past the end of a truncated value avsc reads nothing; its offset check reports it after.
+    return buf ? unscaledFromBytes(buf) : 0n;
   }
   override _toValue(v: bigint): Buffer {
-    const n = this.size ?? Math.max(1, Math.ceil((v < 0n ? (-v).toString(2).length + 1 : v.toString(2).length + 1) / 8));
-    const out = Buffer.alloc(n);
-    let x = v;
-    for (let i = n - 1; i >= 0; i--) {
-      out[i] = Number(x & 0xffn);
-      x >>= 8n;
-    }
-    return out;
+    return unscaledToBytes(v, this.size);
   }
   override _resolve(type: avro.Type) {
     return avro.Type.isType(type, 'logical:decimal') ? (x: bigint) => x : undefined;
   }
 }
 
-class MillisToMicros extends avro.types.LogicalType {
-  override _fromValue(v: bigint | number): bigint {
-    return BigInt(v) * 1000n;
+/** time-millis (an int) -> µs bigint. */
+class TimeMillis extends avro.types.LogicalType {
+  override _fromValue(v: number): bigint {
+    return BigInt(v * 1000);
   }
-  override _toValue(v: bigint): bigint | number {
-    return (this.underlyingType as avro.Type).typeName === 'int' ? Number(v / 1000n) : v / 1000n;
-  }
-}
-
-class Micros extends avro.types.LogicalType {
-  override _fromValue(v: bigint): bigint {
-    return BigInt(v);
-  }
-  override _toValue(v: bigint): bigint {
-    return v;
+  override _toValue(v: bigint): number {
+    return Number(floorDiv1000(v));
   }
 }
 
-class Uuid extends avro.types.LogicalType {
-  override _fromValue(v: string | Buffer): string {
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+class UuidType extends avro.types.LogicalType {
+  override _fromValue(v: string | Buffer | undefined): string {
     if (typeof v === 'string') return v.toLowerCase();
-    const h = v.toString('hex');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    if (!v || v.length !== 16) return '';
+    let h = '';
+    for (let i = 0; i < 16; i++) h += (i === 4 || i === 6 || i === 8 || i === 10 ? '-' : '') + HEX[v[i] as number];
+    return h;
   }
-  override _toValue(v: string): string {
-    return v;
+  override _toValue(v: string): string | Buffer {
+    return (this.underlyingType as avro.Type).typeName === 'fixed' ? Buffer.from(v.replace(/-/g, ''), 'hex') : v;
   }
 }
 
 export const LOGICAL_TYPES = {
-  decimal: DecimalLT,
-  'timestamp-millis': MillisToMicros,
-  'timestamp-micros': Micros,
-  'local-timestamp-millis': MillisToMicros,
-  'local-timestamp-micros': Micros,
-  'time-millis': MillisToMicros,
-  'time-micros': Micros,
-  uuid: Uuid,
+  decimal: DecimalType,
+  'time-millis': TimeMillis,
+  uuid: UuidType,
 };
 
 /**
- * Every Avro long decodes as bigint, also under a logical type: avsc builds the underlying type
- * of `{type: 'long', logicalType}` from the same schema object, so the hook lets the logical
- * type through the first time and answers the bigint long the second.
+ * Longs under a logical type whose µs value needs no wrapper: micros are the long itself, millis
+ * are read straight into µs. Any other long (plain, nanos, unknown logical types) is a bigint.
+ */
+const LONG_TYPES: Record<string, avro.Type> = {
+  'timestamp-micros': BIGINT_LONG,
+  'local-timestamp-micros': BIGINT_LONG,
+  'time-micros': BIGINT_LONG,
+  'timestamp-millis': MILLIS_AS_MICROS,
+  'local-timestamp-millis': MILLIS_AS_MICROS,
+};
+
+/**
+ * Every Avro long decodes as bigint. avsc builds the underlying type of a logical type from the
+ * same schema object, so for `{type: 'long', logicalType: 'decimal'}` (legal, if odd) the hook
+ * lets the logical type through the first time and answers the bigint long the second.
  */
 function longHook(): (schema: unknown) => avro.Type | undefined {
   const seen = new WeakSet<object>();
   return (schema) => {
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema) || (schema as Attrs).type !== 'long') return undefined;
     const lt = (schema as Attrs).logicalType as string | undefined;
+    if (lt && LONG_TYPES[lt]) return LONG_TYPES[lt];
     if (lt && lt in LOGICAL_TYPES && !seen.has(schema)) {
       seen.add(schema);
       return undefined;
@@ -111,82 +210,14 @@ function longHook(): (schema: unknown) => avro.Type | undefined {
   };
 }
 
-/** An avsc type for a writer schema, decoding to Floe's values. */
-export function avroType(schema: unknown): avro.Type {
-  return avro.Type.forSchema(schema as avro.Schema, {
-    logicalTypes: LOGICAL_TYPES as never,
-    registry: { long: BIGINT_LONG } as never,
-    typeHook: longHook() as never,
-    wrapUnions: false,
-  });
-}
-
-type AvroSchema = string | { type: string | AvroSchema; [k: string]: unknown } | AvroSchema[];
-
-/** Avro schema -> Iceberg types (ids are placeholders: the catalog assigns fresh ones on create). */
-export function avroToIceberg(schema: unknown): Schema {
-  let next = 1;
-  const named = new Map<string, AvroSchema>();
-  const conv = (s: AvroSchema, where: string): { type: IcebergType; optional: boolean } => {
-    if (Array.isArray(s)) {
-      const branches = s.filter((b) => b !== 'null');
-      if (branches.length !== 1) throw new FloeError('SCHEMA_INVALID', `${where}: unions other than [null, T] are not supported`);
-      return { type: conv(branches[0] as AvroSchema, where).type, optional: s.length > branches.length };
-    }
-    if (typeof s === 'string') {
-      const known = named.get(s);
-      if (known) return conv(known, where);
-      switch (s) {
-        case 'boolean':
-        case 'int':
-        case 'long':
-        case 'float':
-        case 'double':
-        case 'string':
-          return { type: { type: s }, optional: false };
-        case 'bytes':
-          return { type: { type: 'binary' }, optional: false };
-        default:
-          throw new FloeError('SCHEMA_INVALID', `${where}: Avro type '${s}' has no Iceberg equivalent`);
-      }
-    }
-    if (typeof s.name === 'string') named.set(s.name, s);
-    const lt = s.logicalType as string | undefined;
-    if (lt === 'decimal') return { type: { type: 'decimal', precision: Number(s.precision), scale: Number(s.scale ?? 0) }, optional: false };
-    if (lt === 'date') return { type: { type: 'date' }, optional: false };
-    if (lt === 'time-millis' || lt === 'time-micros') return { type: { type: 'time' }, optional: false };
-    if (lt === 'timestamp-millis' || lt === 'timestamp-micros') return { type: { type: 'timestamptz' }, optional: false };
-    if (lt === 'local-timestamp-millis' || lt === 'local-timestamp-micros') return { type: { type: 'timestamp' }, optional: false };
-    if (lt === 'uuid') return { type: { type: 'uuid' }, optional: false };
-    switch (s.type) {
-      case 'record': {
-        const fields = (s.fields as Array<{ name: string; type: AvroSchema; doc?: string }>).map((f) => {
-          const id = next++;
-          const c = conv(f.type, `${where}.${f.name}`);
-          return { id, name: f.name, required: !c.optional, type: c.type, ...(f.doc ? { doc: f.doc } : {}) } as NestedField;
-        });
-        return { type: { type: 'struct', fields }, optional: false };
-      }
-      case 'array': {
-        const elementId = next++;
-        const c = conv(s.items as AvroSchema, `${where}[]`);
-        return { type: { type: 'list', elementId, elementRequired: !c.optional, element: c.type }, optional: false };
-      }
-      case 'map': {
-        const keyId = next++;
-        const valueId = next++;
-        const c = conv(s.values as AvroSchema, `${where}{}`);
-        return { type: { type: 'map', keyId, key: { type: 'string' }, valueId, valueRequired: !c.optional, value: c.type }, optional: false };
-      }
-      case 'enum':
-        return { type: { type: 'string' }, optional: false };
-      case 'fixed':
-        return { type: { type: 'fixed', length: Number(s.size) }, optional: false };
-      default:
-        return conv(s.type as AvroSchema, where);
-    }
-  };
-  const root = conv(schema as AvroSchema, 'value');
-  if (root.type.type !== 'struct') throw new FloeError('SCHEMA_INVALID', 'the value schema must be an Avro record to become a table');
-  return { schemaId: 0, fields: root.type.fields };
+/**
+ * An avsc type for a writer schema, decoding to Floe's values. `named` holds the schemas of
+ * referenced named types (registry schema references), declared before this one.
+ */
+export function avroType(schema: unknown, named: readonly unknown[] = []): avro.Type {
+  const registry: Record<string, unknown> = { long: BIGINT_LONG };
+  const opts = { logicalTypes: LOGICAL_TYPES, registry, typeHook: longHook(), wrapUnions: false } as unknown as avro.ForSchemaOptions;
+  for (const s of named) avro.Type.forSchema(structuredClone(s) as avro.Schema, opts);
+  // avsc annotates the schema objects it reads; never touch the caller's.
+  return avro.Type.forSchema(structuredClone(schema) as avro.Schema, opts);
 }

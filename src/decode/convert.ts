@@ -1,137 +1,181 @@
 /**
- * Converters from decoded values (Avro records with Floe's logical-type hooks, or parsed JSON)
- * to rows of a table schema, one function per field compiled once per (writer schema, table
- * schema) — never chosen per record. A value that cannot be converted throws CONVERT_FAILED
- * naming the field path, and the record goes to the dead-letter table.
+ * Converters from decoded values to rows of a table's schema: one function per field, chosen
+ * once per (writer schema, table schema) pair, never per record (Kafka Connect's
+ * RecordConverter, compiled). When the writer is an Avro schema its values are known to have
+ * the writer's types, so identical types pass through unchecked and promotions (int -> long,
+ * decimal scale) are exact. Anything that does not fit throws CONVERT_FAILED naming the field
+ * path, and the pipeline sends the record to the dead-letter table.
+ *
+ * Paths are built only on failure (a fault carries its path up through the structs, lists and
+ * maps it passes), and each struct's row is made by a generated function with a fixed shape.
  */
 import { FloeError } from '../errors.js';
 import type { IcebergType, NestedField, Value } from '../spec/types.js';
+import { ConvertFault, decimalFrom, fault, genericConv, type Conv } from './convert-values.js';
 
-type Conv = (v: unknown, path: string) => Value;
+export type Row = { [name: string]: Value };
 
-function fail(path: string, t: IcebergType, v: unknown, why?: string): never {
-  const shown = typeof v === 'bigint' ? `${v}` : v instanceof Uint8Array ? `<${v.length} bytes>` : JSON.stringify(v);
-  throw new FloeError('CONVERT_FAILED', `field '${path}': cannot convert ${shown} to ${t.type === 'decimal' ? `decimal(${t.precision},${t.scale})` : t.type}${why ? `: ${why}` : ''}`);
+export interface WriterSchema {
+  readonly fields: readonly NestedField[];
+  /** True when values are decoded by this schema (Avro): they carry its types exactly. */
+  readonly trusted: boolean;
 }
 
-function decimalFrom(v: unknown, scale: number, path: string, t: IcebergType): bigint {
-  if (typeof v === 'bigint') return v;
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? v.toString() : fail(path, t, v)) : typeof v === 'string' ? v.trim() : fail(path, t, v);
-  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
-  if (!m || (!m[2] && !m[3])) fail(path, t, v);
-  let int = m[2] ?? '';
-  let frac = m[3] ?? '';
-  const exp = Number(m[4] ?? 0);
-  if (exp > 0) {
-    int += frac.slice(0, exp).padEnd(exp, '0');
-    frac = frac.slice(exp);
-  } else if (exp < 0) {
-    frac = int.slice(exp).padStart(-exp, '0') + frac;
-    int = int.slice(0, exp);
-  }
-  if (frac.replace(/0+$/, '').length > scale) fail(path, t, v, `more than ${scale} digits after the point`);
-  const u = BigInt((int || '0') + frac.padEnd(scale, '0'));
-  return m[1] === '-' ? -u : u;
+/** Marks a converter that returns its input unchanged, so generated code can skip the call. */
+const IDENTITY: Conv = (v) => v as Value;
+
+function samePrimitive(a: IcebergType, b: IcebergType): boolean {
+  if (a.type !== b.type) return false;
+  if (a.type === 'decimal' && b.type === 'decimal') return a.precision === b.precision && a.scale === b.scale;
+  if (a.type === 'fixed' && b.type === 'fixed') return a.length === b.length;
+  return a.type !== 'struct' && a.type !== 'list' && a.type !== 'map';
 }
 
-const ISO_TS = /^(\d{4,6})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const POW10 = Array.from({ length: 39 }, (_, i) => 10n ** BigInt(i));
 
-function timestampFrom(v: unknown, path: string, t: IcebergType): bigint {
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v) * 1000n; // JSON epoch millis
-  if (typeof v !== 'string') fail(path, t, v);
-  const m = ISO_TS.exec(v);
-  if (!m) fail(path, t, v, 'expected an ISO-8601 timestamp or epoch milliseconds');
-  const [, y, mo, d, h, mi, s, f, z] = m;
-  let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
-  if (z && z !== 'Z') {
-    const sign = z.startsWith('-') ? -1 : 1;
-    ms -= sign * (Number(z.slice(1, 3)) * 60 + Number(z.slice(-2))) * 60_000;
-  }
-  return BigInt(ms) * 1000n + BigInt((f ?? '').padEnd(6, '0').slice(0, 6));
-}
-
-function convFor(t: IcebergType): Conv {
-  switch (t.type) {
-    case 'boolean':
-      return (v, p) => (typeof v === 'boolean' ? v : fail(p, t, v));
-    case 'int':
-      return (v, p) => (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 2147483648 ? v : fail(p, t, v));
-    case 'long':
-      return (v, p) => (typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : typeof v === 'string' && /^-?\d+$/.test(v) ? BigInt(v) : fail(p, t, v));
-    case 'float':
-    case 'double':
-      return (v, p) => (typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : fail(p, t, v));
-    case 'decimal':
-      return (v, p) => decimalFrom(v, t.scale, p, t);
-    case 'date':
-      return (v, p) => {
-        if (typeof v === 'number' && Number.isInteger(v)) return v;
-        if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return Date.parse(`${v}T00:00:00Z`) / 86_400_000;
-        return fail(p, t, v);
-      };
-    case 'time':
-      return (v, p) => {
-        if (typeof v === 'bigint') return v;
-        const m = typeof v === 'string' ? /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/.exec(v) : null;
-        if (!m) return fail(p, t, v);
-        return (BigInt(Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0)) * 1_000_000n) + BigInt((m[4] ?? '').padEnd(6, '0').slice(0, 6));
-      };
-    case 'timestamp':
-    case 'timestamptz':
-      return (v, p) => timestampFrom(v, p, t);
-    case 'timestamp_ns':
-    case 'timestamptz_ns':
-      return (v, p) => (typeof v === 'bigint' ? v * 1000n : timestampFrom(v, p, t) * 1000n);
-    case 'string':
-      return (v, p) => (typeof v === 'string' ? v : fail(p, t, v));
-    case 'uuid':
-      return (v, p) => (typeof v === 'string' && /^[0-9a-fA-F-]{32,36}$/.test(v) ? v.toLowerCase() : fail(p, t, v));
-    case 'binary':
-    case 'fixed':
-      return (v, p) => {
-        const b = v instanceof Uint8Array ? v : typeof v === 'string' ? Buffer.from(v, 'base64') : fail(p, t, v);
-        if (t.type === 'fixed' && b.length !== t.length) fail(p, t, v, `expected ${t.length} bytes`);
-        return b;
-      };
-    case 'struct':
-      return structConv(t.fields);
-    case 'list': {
-      const el = convFor(t.element);
-      return (v, p) => (Array.isArray(v) ? v.map((e) => (e === null || e === undefined ? null : el(e, `${p}[]`))) : fail(p, t, v));
+function decimalConv(t: IcebergType & { type: 'decimal' }, writer: IcebergType | undefined): Conv {
+  const limit = POW10[t.precision] as bigint;
+  const check = (u: bigint, v: unknown): bigint => (u < limit && u > -limit ? u : fault(t, v, `more than ${t.precision} digits`));
+  if (writer?.type === 'decimal') {
+    const d = t.scale - writer.scale;
+    if (d === 0) return (v) => check(v as bigint, v);
+    if (d > 0) {
+      const f = POW10[d] as bigint;
+      return (v) => check((v as bigint) * f, v);
     }
-    case 'map': {
-      const k = convFor(t.key);
-      const x = convFor(t.value);
-      return (v, p) => {
-        const entries: Array<[unknown, unknown]> = Array.isArray(v) ? (v as Array<[unknown, unknown]>) : v instanceof Map ? [...v] : typeof v === 'object' && v !== null ? Object.entries(v) : fail(p, t, v);
-        return entries.map(([kk, vv]) => [k(kk, `${p}{}`), vv === null || vv === undefined ? null : x(vv, `${p}{}`)] as [Value, Value]);
-      };
-    }
+    const f = POW10[-d] as bigint;
+    return (v) => ((v as bigint) % f === 0n ? check((v as bigint) / f, v) : fault(t, v, `the value has scale ${writer.scale}; scale ${t.scale} would lose digits`));
+  }
+  return (v) => check(decimalFrom(v, t), v);
+}
+
+/** A converter from values typed by a trusted writer type, or undefined when none is exact. */
+function trustedConv(t: IcebergType, w: IcebergType): Conv | undefined {
+  if (t.type === 'decimal') return w.type === 'decimal' ? decimalConv(t, w) : undefined;
+  if (samePrimitive(t, w)) return IDENTITY;
+  switch (`${w.type}>${t.type}`) {
+    case 'int>long':
+      return (v) => BigInt(v as number);
+    case 'int>float':
+    case 'int>double':
+    case 'float>double':
+    case 'timestamp>timestamptz':
+    case 'timestamptz>timestamp':
+      return IDENTITY;
+    case 'long>double':
+    case 'long>float':
+      return (v) => Number(v as bigint);
+    case 'date>timestamp':
+    case 'date>timestamptz':
+      return (v) => BigInt(v as number) * 86_400_000_000n;
     default:
-      return (v, p) => fail(p, t, v, 'type not supported');
+      return undefined;
   }
 }
 
-function structConv(fields: readonly NestedField[]): Conv {
-  const convs = fields.map((f) => ({ name: f.name, conv: convFor(f.type) }));
-  return (v, path) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path || '<value>', { type: 'struct', fields }, v);
-    const src = v as Record<string, unknown>;
-    const out: { [k: string]: Value } = {};
-    for (const c of convs) {
-      const x = src[c.name];
-      out[c.name] = x === null || x === undefined ? null : c.conv(x, path ? `${path}.${c.name}` : c.name);
+function withNull(required: boolean, t: IcebergType, c: Conv): Conv {
+  return required ? (v) => (v === null || v === undefined ? fault(t, v, 'required, but the record has no value') : c(v)) : (v) => (v === null || v === undefined ? null : c(v));
+}
+
+function listConv(t: IcebergType & { type: 'list' }, w: IcebergType | undefined, trusted: boolean): Conv {
+  const el = withNull(t.elementRequired, t.element, convFor(t.element, w?.type === 'list' ? w.element : undefined, trusted));
+  return (v) => {
+    if (!Array.isArray(v)) return fault(t, v, 'expected a list');
+    const out = new Array<Value>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      try {
+        out[i] = el(v[i]);
+      } catch (err) {
+        throw ConvertFault.at(err, `[${i}]`);
+      }
     }
     return out;
   };
 }
 
+function mapConv(t: IcebergType & { type: 'map' }, w: IcebergType | undefined, trusted: boolean): Conv {
+  const wm = w?.type === 'map' ? w : undefined;
+  const k = withNull(true, t.key, convFor(t.key, wm?.key, trusted));
+  const x = withNull(t.valueRequired, t.value, convFor(t.value, wm?.value, trusted));
+  return (v) => {
+    const entries: Array<[unknown, unknown]> = Array.isArray(v) ? (v as Array<[unknown, unknown]>) : v instanceof Map ? [...v] : typeof v === 'object' && v !== null ? Object.entries(v) : fault(t, v, 'expected a map');
+    const out = new Array<[Value, Value]>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const [kk, vv] = entries[i] as [unknown, unknown];
+      try {
+        out[i] = [k(kk), x(vv)];
+      } catch (err) {
+        throw ConvertFault.at(err, `{${String(kk)}}`);
+      }
+    }
+    return out;
+  };
+}
+
+function convFor(t: IcebergType, w: IcebergType | undefined, trusted: boolean): Conv {
+  if (t.type === 'struct') return structConv(t.fields, w?.type === 'struct' ? w.fields : undefined, trusted);
+  if (t.type === 'list') return listConv(t, w, trusted);
+  if (t.type === 'map') return mapConv(t, w, trusted);
+  if (t.type === 'decimal') return decimalConv(t, trusted && w?.type === 'decimal' ? w : undefined);
+  return (trusted && w ? trustedConv(t, w) : undefined) ?? genericConv(t);
+}
+
+function isRecord(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
 /**
- * Compiles a converter from a decoded record to a row of the table's fields, matched by name.
- * Fields the record lacks are null (required ones are then refused by the writer).
+ * A struct's converter as generated code: each field read, converted and kept in a local, then
+ * one object literal, so every row has the same hidden class and no path string is built.
+ * Names are JSON string literals; `__proto__` is computed, as a literal key it sets the prototype.
  */
-export function compileConverter(fields: readonly NestedField[]): (decoded: unknown) => { [k: string]: Value } {
-  const conv = structConv(fields);
-  return (decoded) => conv(decoded, '') as { [k: string]: Value };
+function structConv(fields: readonly NestedField[], writer: readonly NestedField[] | undefined, trusted: boolean): Conv {
+  const byName = new Map(writer?.map((f) => [f.name, f]));
+  const convs: Conv[] = [];
+  const lines: string[] = [];
+  fields.forEach((f, i) => {
+    const wf = byName.get(f.name);
+    const key = JSON.stringify(f.name);
+    const c = convFor(f.type, wf?.type, trusted && !!wf);
+    if (c === IDENTITY && !f.required) {
+      lines.push(`x${i} = v[${key}]; if (x${i} === undefined) x${i} = null;`);
+    } else {
+      convs[i] = withNull(f.required, f.type, c);
+      lines.push(`x${i} = c[${i}](v[${key}]);`);
+    }
+    lines.push(`k = ${i + 1};`);
+  });
+  const t: IcebergType = { type: 'struct', fields };
+  const locals = fields.map((_, i) => `x${i}`).join(', ');
+  const body = `
+    return function (v) {
+      if (!isRecord(v)) return fault(t, v, 'expected a record (an object)');
+      var k = 0${locals ? `, ${locals}` : ''};
+      try {
+        ${lines.join('\n        ')}
+      } catch (err) {
+        throw at(err, names[k]);
+      }
+      return { ${fields.map((f, i) => `${f.name === '__proto__' ? '["__proto__"]' : JSON.stringify(f.name)}: x${i}`).join(', ')} };
+    };`;
+  const names = fields.map((f) => f.name);
+  const make = new Function('c', 'isRecord', 'fault', 't', 'at', 'names', body) as (...a: unknown[]) => Conv;
+  return make(convs, isRecord, fault, t, (err: unknown, name: string) => ConvertFault.at(err, name), names);
+}
+
+/**
+ * Compiles the converter from decoded values to rows of the table's fields, matched by name.
+ * With `writer`, conversions are chosen from the writer's types; without, from the values.
+ * A required table field the record lacks fails with CONVERT_FAILED.
+ */
+export function compileConverter(fields: readonly NestedField[], writer?: WriterSchema): (decoded: unknown) => Row {
+  const conv = structConv(fields, writer?.fields, writer?.trusted ?? false);
+  return (decoded) => {
+    try {
+      return conv(decoded) as Row;
+    } catch (err) {
+      if (err instanceof ConvertFault) throw new FloeError('CONVERT_FAILED', err.describe(), { details: { field: err.pathString() } });
+      throw err;
+    }
+  };
 }

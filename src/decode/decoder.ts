@@ -1,14 +1,20 @@
 /**
  * Decoding of one mapping's record values: Avro or JSON Schema in the registry's wire format,
- * or plain JSON. Writer schemas are resolved by id once and cached with their compiled decoders.
+ * or plain JSON. Each writer schema is fetched once by id and compiled once (avsc's generated
+ * reader); converters to a table's schema are compiled once per (schema id, table schema).
  */
 import type avro from 'avsc';
 import { FloeError } from '../errors.js';
-import type { IcebergType, NestedField, Schema } from '../spec/types.js';
-import { typeFromJson } from '../spec/schema.js';
-import { avroToIceberg, avroType } from './avro.js';
-import type { RegistryClient } from './registry.js';
-import { parseWire } from './wire.js';
+import type { NestedField, Schema } from '../spec/types.js';
+import { avroType } from './avro.js';
+import { avroToIceberg } from './avro-schema.js';
+import { compileConverter, type Row, type WriterSchema } from './convert.js';
+import { jsonSchemaToIceberg } from './json-schema.js';
+import type { SchemaSource } from './registry.js';
+import { parseWire, schemaIdOf } from './wire.js';
+
+export { declaredSchema, jsonSchemaToIceberg } from './json-schema.js';
+export type { DeclaredColumn } from '../config/columns.js';
 
 export type Format = 'avro' | 'json-schema' | 'json';
 
@@ -18,111 +24,110 @@ export interface DecodedRecord {
   value: unknown;
 }
 
-export interface DeclaredColumn {
-  name: string;
-  type: string;
-  required: boolean;
-}
-
-/** A declared column list (`{name, type}` with Iceberg type strings) as a schema. */
-export function declaredSchema(cols: readonly DeclaredColumn[]): Schema {
-  return { schemaId: 0, fields: cols.map((c, i) => ({ id: i + 1, name: c.name, required: c.required, type: typeFromJson(c.type, `schema column '${c.name}'`) })) };
-}
-
-/** JSON Schema (draft 7 / 2020-12 subset Confluent serializers emit) -> Iceberg schema. */
-export function jsonSchemaToIceberg(schema: unknown): Schema {
-  let next = 1;
-  const conv = (s: Record<string, unknown>, where: string): IcebergType => {
-    let type = s.type as string | string[] | undefined;
-    if (Array.isArray(type)) type = type.find((t) => t !== 'null');
-    if (!type && Array.isArray(s.oneOf)) return conv((s.oneOf as Array<Record<string, unknown>>).find((x) => x.type !== 'null') ?? {}, where);
-    switch (type) {
-      case 'object': {
-        const props = (s.properties as Record<string, Record<string, unknown>>) ?? {};
-        const req = new Set((s.required as string[]) ?? []);
-        return {
-          type: 'struct',
-          fields: Object.entries(props).map(([name, p]) => {
-            const id = next++;
-            return { id, name, required: req.has(name), type: conv(p, `${where}.${name}`) } as NestedField;
-          }),
-        };
-      }
-      case 'array': {
-        const elementId = next++;
-        return { type: 'list', elementId, elementRequired: false, element: conv((s.items as Record<string, unknown>) ?? {}, `${where}[]`) };
-      }
-      case 'integer':
-        return { type: 'long' };
-      case 'number':
-        return { type: 'double' };
-      case 'boolean':
-        return { type: 'boolean' };
-      case 'string':
-        if (s.format === 'date-time') return { type: 'timestamptz' };
-        if (s.format === 'date') return { type: 'date' };
-        if (s.format === 'uuid') return { type: 'uuid' };
-        return { type: 'string' };
-      default:
-        throw new FloeError('SCHEMA_INVALID', `${where}: JSON Schema type '${String(type)}' has no Iceberg equivalent; declare the table schema instead`);
-    }
-  };
-  const root = conv(schema as Record<string, unknown>, 'value');
-  if (root.type !== 'struct') throw new FloeError('SCHEMA_INVALID', 'the JSON Schema of the value must be an object to become a table');
-  return { schemaId: 0, fields: root.fields };
-}
-
 interface Writer {
   decode(payload: Uint8Array): unknown;
-  iceberg: () => Schema;
+  /** The writer schema as Iceberg fields, for auto-create and converters; undefined if it has no Iceberg form. */
+  iceberg(): Schema;
+  readonly trusted: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function avroWriter(id: number, parsed: unknown, referenced: unknown[]): Writer {
+  let type: avro.Type;
+  try {
+    type = avroType(parsed, referenced);
+  } catch (err) {
+    throw new FloeError('DECODE_FAILED', `schema id ${id} is not a usable Avro schema: ${(err as Error).message}`, { cause: err, details: { schemaId: id, permanent: true } });
+  }
+  let iceberg: Schema | undefined;
+  return {
+    trusted: true,
+    decode: (payload) => {
+      const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+      let r: { value: unknown; offset: number };
+      try {
+        r = type.decode(buf, 0);
+      } catch (err) {
+        throw new Error(`the value is corrupt (${(err as Error).message})`);
+      }
+      if (r.offset < 0) throw new Error('the value is truncated');
+      if (r.offset !== buf.length) throw new Error(`${buf.length - r.offset} bytes are left after the Avro value`);
+      return r.value;
+    },
+    iceberg: () => (iceberg ??= avroToIceberg(parsed, referenced)),
+  };
+}
+
+function jsonWriter(parsed: unknown): Writer {
+  let iceberg: Schema | undefined;
+  return {
+    trusted: false,
+    decode: (payload) => JSON.parse(utf8.decode(payload)) as unknown,
+    iceberg: () => (iceberg ??= jsonSchemaToIceberg(parsed)),
+  };
 }
 
 export class Decoder {
-  private readonly writers = new Map<number, Promise<Writer>>();
+  private readonly pending = new Map<number, Promise<Writer>>();
   /** Writers already resolved, for the synchronous path (every record but a schema's first). */
   private readonly ready = new Map<number, Writer>();
+  /** Schemas that can never decode (ids are immutable), so their records fail at once. */
+  private readonly broken = new Map<number, FloeError>();
+  private readonly converters = new WeakMap<readonly NestedField[], Map<number, (v: unknown) => Row>>();
 
   constructor(
     readonly format: Format,
-    private readonly registry: RegistryClient | undefined,
+    private readonly registry: SchemaSource | undefined,
     private readonly declared?: Schema,
   ) {
     if (format !== 'json' && !registry) throw new FloeError('CONFIG_INVALID', `format '${format}' needs a schema registry: set registry.url`);
   }
 
-  private writer(id: number): Promise<Writer> {
-    let w = this.writers.get(id);
-    if (!w) {
-      w = (async () => {
-        const reg = await (this.registry as RegistryClient).schemaById(id);
-        const parsed = JSON.parse(reg.schema) as unknown;
-        if (this.format === 'avro') {
-          if (reg.schemaType !== 'AVRO') throw new FloeError('DECODE_FAILED', `schema id ${id} is a ${reg.schemaType} schema, but the mapping's format is avro`);
-          let type: avro.Type;
-          try {
-            type = avroType(parsed);
-          } catch (err) {
-            throw new FloeError('DECODE_FAILED', `schema id ${id}: not a usable Avro schema: ${(err as Error).message}`, { cause: err });
-          }
-          return {
-            decode: (payload: Uint8Array) => {
-              const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-              const r = type.decode(buf, 0);
-              if (r.offset !== buf.length) throw new Error(r.offset < 0 ? 'truncated Avro value' : `${buf.length - r.offset} trailing bytes after the Avro value`);
-              return r.value;
-            },
-            iceberg: () => avroToIceberg(parsed),
-          };
+  private resolve(id: number): Promise<Writer> {
+    const known = this.broken.get(id);
+    if (known) return Promise.reject(known);
+    let p = this.pending.get(id);
+    if (!p) {
+      p = (this.registry as SchemaSource).schemaById(id).then((reg) => {
+        const want = this.format === 'avro' ? 'AVRO' : 'JSON';
+        if (reg.schemaType !== want) throw new FloeError('DECODE_FAILED', `schema id ${id} is a ${reg.schemaType} schema, but the mapping's format is ${this.format}`, { details: { schemaId: id, permanent: true } });
+        let parsed: unknown;
+        let refs: unknown[];
+        try {
+          parsed = JSON.parse(reg.schema);
+          refs = reg.referenced.map((r) => JSON.parse(r) as unknown);
+        } catch (err) {
+          throw new FloeError('DECODE_FAILED', `schema id ${id} is not valid JSON: ${(err as Error).message}`, { cause: err, details: { schemaId: id, permanent: true } });
         }
-        return { decode: (payload: Uint8Array) => JSON.parse(Buffer.from(payload).toString('utf8')), iceberg: () => jsonSchemaToIceberg(parsed) };
-      })();
-      this.writers.set(id, w);
-      w.then(
-        (x) => this.ready.set(id, x),
-        () => this.writers.delete(id),
+        return this.format === 'avro' ? avroWriter(id, parsed, refs) : jsonWriter(parsed);
+      });
+      this.pending.set(id, p);
+      p.then(
+        (w) => this.ready.set(id, w),
+        (err: unknown) => {
+          this.pending.delete(id);
+          // A schema that cannot be used stays unusable; a missing id or an outage may change.
+          if (err instanceof FloeError && err.details?.permanent) this.broken.set(id, err);
+        },
       );
     }
-    return w;
+    return p;
+  }
+
+  private fail(where: string, id: number, err: unknown): FloeError {
+    return new FloeError('DECODE_FAILED', `${where}: the ${this.format} value does not decode with schema id ${id}: ${(err as Error).message}`, { cause: err, details: { schemaId: id } });
+  }
+
+  private decodeJson(value: Uint8Array | null, where: string): DecodedRecord {
+    if (value === null) throw new FloeError('DECODE_FAILED', `${where}: the record has no value (a tombstone); nothing to decode`);
+    // JSON text never starts with a zero byte: a framed JSON Schema record is read as plain JSON too.
+    const body = value.length >= 5 && value[0] === 0 ? value.subarray(5) : value;
+    try {
+      return { schemaId: 0, value: JSON.parse(utf8.decode(body)) as unknown };
+    } catch (err) {
+      throw new FloeError('DECODE_FAILED', `${where}: the value is not JSON: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /**
@@ -131,26 +136,18 @@ export class Decoder {
    */
   decodeCached(value: Uint8Array | null, where: () => string): DecodedRecord | undefined {
     if (this.format === 'json') return this.decodeJson(value, where());
-    if (value !== null && value.length >= 5 && value[0] === 0) {
-      const id = ((value[1] as number) << 24) | ((value[2] as number) << 16) | ((value[3] as number) << 8) | (value[4] as number);
-      const w = this.ready.get(id);
-      if (!w) return undefined;
-      try {
-        return { schemaId: id, value: w.decode(value.subarray(5)) };
-      } catch (err) {
-        throw new FloeError('DECODE_FAILED', `${where()}: ${this.format} value does not decode with schema id ${id}: ${(err as Error).message}`, { cause: err });
-      }
+    const id = schemaIdOf(value);
+    if (id < 0) parseWire(value, where()); // throws the precise framing error
+    const w = this.ready.get(id);
+    if (!w) {
+      const known = this.broken.get(id);
+      if (known) throw new FloeError('DECODE_FAILED', `${where()}: ${known.message}`, { cause: known, details: { schemaId: id } });
+      return undefined;
     }
-    parseWire(value, where()); // throws the precise framing error
-    return undefined;
-  }
-
-  private decodeJson(value: Uint8Array | null, where: string): DecodedRecord {
-    if (value === null) throw new FloeError('DECODE_FAILED', `${where}: the record has no value`);
     try {
-      return { schemaId: 0, value: JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')) };
+      return { schemaId: id, value: w.decode((value as Uint8Array).subarray(5)) };
     } catch (err) {
-      throw new FloeError('DECODE_FAILED', `${where}: not JSON: ${(err as Error).message}`, { cause: err });
+      throw this.fail(where(), id, err);
     }
   }
 
@@ -161,17 +158,51 @@ export class Decoder {
   async decode(value: Uint8Array | null, where: string): Promise<DecodedRecord> {
     if (this.format === 'json') return this.decodeJson(value, where);
     const { schemaId, payload } = parseWire(value, where);
-    const w = await this.writer(schemaId);
+    let w: Writer;
+    try {
+      w = await this.resolve(schemaId);
+    } catch (err) {
+      if (err instanceof FloeError && !err.retryable) throw new FloeError(err.code, `${where}: ${err.message}`, { cause: err, details: { ...err.details, schemaId } });
+      throw err;
+    }
     try {
       return { schemaId, value: w.decode(payload) };
     } catch (err) {
-      throw new FloeError('DECODE_FAILED', `${where}: ${this.format} value does not decode with schema id ${schemaId}: ${(err as Error).message}`, { cause: err });
+      throw this.fail(where, schemaId, err);
     }
   }
 
-  /** The Iceberg schema for a new table, from a writer schema (or the declared one). */
+  /** The Iceberg schema for a new table: the declared one, else the writer schema's. */
   async tableSchema(schemaId: number): Promise<Schema> {
     if (this.declared) return this.declared;
-    return (await this.writer(schemaId)).iceberg();
+    if (this.format === 'json') throw new FloeError('SCHEMA_INVALID', "format 'json' needs a declared schema to create a table");
+    return (await this.resolve(schemaId)).iceberg();
+  }
+
+  /**
+   * The converter from values of this writer schema to rows of the table's fields, compiled on
+   * first use and kept while the fields array lives. Call after the id has decoded once.
+   */
+  converter(schemaId: number, tableFields: readonly NestedField[]): (decoded: unknown) => Row {
+    let perTable = this.converters.get(tableFields);
+    if (!perTable) this.converters.set(tableFields, (perTable = new Map()));
+    let c = perTable.get(schemaId);
+    if (!c) {
+      c = compileConverter(tableFields, this.writerSchema(schemaId));
+      perTable.set(schemaId, c);
+    }
+    return c;
+  }
+
+  /** The writer schema as Iceberg fields, when its id has been resolved and it has an Iceberg form. */
+  writerSchema(schemaId: number): WriterSchema | undefined {
+    const w = this.ready.get(schemaId);
+    if (!w) return undefined;
+    try {
+      return { fields: w.iceberg().fields, trusted: w.trusted };
+    } catch {
+      // No Iceberg form (e.g. a multi-branch union): convert from the values instead.
+      return undefined;
+    }
   }
 }
