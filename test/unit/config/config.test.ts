@@ -1,12 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../../src/config/index.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, parseConfig } from '../../../src/config/index.js';
 import { isFloeError } from '../../../src/errors.js';
 
 const good = `
 kafka:
   brokers: ["\${BROKER:-127.0.0.1:9092}"]
   groupId: floe-orders
+registry:
+  url: http://127.0.0.1:8081/apis/ccompat/v7
 commit:
   interval: 2s
 writer:
@@ -18,61 +23,264 @@ mappings:
     kafkaColumns: [partition, offset]
 `;
 
+/** The error text of a refused config; every line must be `floe.yaml:<line>: <key>: <message>`. */
 function refused(text: string, env: NodeJS.ProcessEnv = {}): string {
   try {
-    parseConfig(text, 'floe.yaml', env);
+    parseConfig(text, 'floe.yaml', { env });
   } catch (err) {
-    assert.ok(isFloeError(err, 'CONFIG_INVALID'));
+    assert.ok(isFloeError(err, 'CONFIG_INVALID'), String(err));
+    for (const line of err.message.split('\n')) assert.match(line, /^floe\.yaml(:\d+)?: (\S+|YAML syntax error): \S/, `not one line naming a key: ${line}`);
     return err.message;
   }
   assert.fail('the config was accepted');
 }
 
+/** Asserts exactly one error line and that it matches. */
+function one(text: string, re: RegExp, env: NodeJS.ProcessEnv = {}): void {
+  const msg = refused(text, env);
+  assert.equal(msg.split('\n').length, 1, msg);
+  assert.match(msg, re);
+}
+
 test('a good config parses with defaults, env interpolation, durations, sizes and partition expressions', () => {
   const c = parseConfig(good, 'floe.yaml', {});
   assert.deepEqual(c.kafka.brokers, ['127.0.0.1:9092']);
+  assert.equal(c.kafka.clientId, 'floe');
+  assert.equal(c.kafka.autoOffsetReset, 'earliest');
   assert.equal(c.commit.interval, 2000);
+  assert.equal(c.commit.offsetsOnlyInterval, 300_000);
   assert.equal(c.writer.targetFileSize, 64 * 1024 * 1024);
-  assert.equal(c.mappings[0]?.mode, 'append');
-  assert.deepEqual(c.mappings[0]?.partitionBy.map((p) => `${p.transform.kind}:${p.column}`), ['day:event_time', 'bucket:order_id', 'identity:merchant']);
-  assert.equal(parseConfig(good, 'f', { BROKER: 'kafka:29092' }).kafka.brokers[0], 'kafka:29092');
+  assert.equal(c.writer.compression, 'zstd');
+  assert.equal(c.registry?.cacheSize, 1000);
+  assert.equal(c.registry?.timeoutMs, 10_000);
+  assert.equal(c.http.port, 9464);
+  assert.equal(c.catalog, undefined, 'no catalog section means the embedded catalog');
+  const m = c.mappings[0];
+  assert.equal(m?.mode, 'append');
+  assert.equal(m?.format, 'avro');
+  assert.equal(m?.autoCreate, true);
+  assert.equal(m?.schemaEvolution, 'none');
+  assert.deepEqual(m?.partitionBy.map((p) => `${p.transform.kind}:${p.column}`), ['day:event_time', 'bucket:order_id', 'identity:merchant']);
+  assert.equal(parseConfig(good, 'f', { env: { BROKER: 'kafka:29092' } }).kafka.brokers[0], 'kafka:29092');
+});
+
+test('every section a deployment uses is accepted and typed', () => {
+  const c = parseConfig(
+    `kafka:
+  brokers: [b1:9093, b2:9093]
+  clientId: floe-prod
+  sasl: {mechanism: scram-sha-512, username: floe, password: "\${KPASS}"}
+  ssl: true
+  fetch: {minBytes: 1KiB, maxBytes: 32MiB, maxWait: 250ms}
+  autoOffsetReset: latest
+registry: {url: "https://registry.example.com", token: abc, cacheSize: 50, timeout: 3s}
+catalog:
+  uri: https://catalog.example.com/api
+  warehouse: prod
+  prefix: ws1
+  oauth2: {clientId: id, clientSecret: secret, scope: PRINCIPAL_ROLE:ALL}
+  properties: {header.X-Iceberg-Access-Delegation: vended-credentials}
+storage:
+  s3: {endpoint: "http://127.0.0.1:9000", region: eu-west-1, pathStyle: true, accessKeyId: a, secretAccessKey: b}
+commit: {interval: 1s, maxBytesPerTable: 128MiB, offsetsOnlyInterval: 10m}
+writer: {targetFileSize: 256MiB, compression: snappy, rowGroupSize: 50000}
+memoryLimit: 1GiB
+http: {host: 0.0.0.0, port: 9000}
+deadLetter: {table: ops.dead_letters}
+mappings:
+  - topicPattern: "orders-.*"
+    table: shop.orders
+    route: {field: region, tables: {eu: shop.orders_eu, us: shop.orders_us}, default: shop.orders_other}
+    deadLetter: {topic: orders-dlq}
+  - topics: [clicks]
+    table: web.clicks
+    format: json
+    schema:
+      - {name: id, type: long, required: true}
+      - {name: tags, type: "list<string>"}
+      - {name: device, type: "struct<os: string, version: int not null>"}
+  - topics: [orders]
+    table: shop.revenue_per_minute
+    mode: rollup
+    rollup:
+      timeField: event_time
+      window: 1m
+      groupBy: [merchant, customer.country]
+      measures: [count, sum(amount) as revenue, min(amount), max(amount)]
+      lateness: 1h
+`,
+    'floe.yaml',
+    { env: { KPASS: 'p' } },
+  );
+  assert.deepEqual(c.kafka.sasl, { mechanism: 'scram-sha-512', username: 'floe', password: 'p' });
+  assert.deepEqual(c.kafka.fetch, { minBytes: 1024, maxBytes: 32 * 1024 * 1024, maxBytesPerPartition: 10 * 1024 * 1024, maxWait: 250 });
+  assert.equal(c.registry?.timeoutMs, 3000);
+  assert.equal(c.memoryLimit, 1024 ** 3);
+  assert.equal(c.commit.offsetsOnlyInterval, 600_000);
+  assert.ok(c.mappings[0]?.topicPattern?.test('orders-eu') && !c.mappings[0].topicPattern.test('xorders-eu'), 'patterns are anchored');
+  const r = c.mappings[2]?.rollup;
+  assert.equal(r?.window, 60_000);
+  assert.equal(r?.lateness, 3_600_000);
+  assert.deepEqual(r?.measures.map((x) => x.name), ['count', 'revenue', 'min_amount', 'max_amount']);
+  assert.deepEqual(r?.measures[1], { fn: 'sum', field: 'amount', name: 'revenue' });
+});
+
+test('SASL OAUTHBEARER is kept apart from password SASL and needs TLS', () => {
+  const base = good.replace('groupId: floe-orders', 'groupId: g\n  sasl: {mechanism: oauthbearer, tokenEndpoint: "https://idp/token", clientId: c, clientSecret: s}');
+  const c = parseConfig(base.replace('groupId: g', 'groupId: g\n  ssl: true'), 'floe.yaml', {});
+  assert.equal(c.kafka.sasl, undefined);
+  assert.deepEqual(c.kafka.oauthbearer, { tokenEndpoint: 'https://idp/token', clientId: 'c', clientSecret: 's' });
+  one(base, /^floe\.yaml:\d+: kafka\.ssl: oauthbearer sends a bearer token: enable ssl as well$/);
 });
 
 test('a missing key is named', () => {
-  const msg = refused('mappings:\n  - topics: [a]\n    table: db.t\n');
-  assert.match(msg, /^floe\.yaml: kafka: required key is missing/m);
+  one('registry: {url: "http://r"}\nmappings:\n  - topics: [a]\n    table: db.t\n', /^floe\.yaml:1: kafka: required key is missing \(expected object\)$/);
+  one(good.replace('    table: shop.orders\n', ''), /^floe\.yaml:12: mappings\[0\]\.table: required key is missing \(expected string\)$/);
+  one(good.replace('  - topics: [orders]\n', '  - format: avro\n'), /mappings\[0\]\.topics: required key is missing: give topics \(a list\) or topicPattern/);
+  one(good.replace(/registry:\n.*\n/, ''), /^floe\.yaml:\d+: registry: format 'avro' reads schemas from a registry: add a registry section with its url$/);
 });
 
 test('a wrong type is named with the value', () => {
-  const msg = refused(good.replace('interval: 2s', 'interval: [2]'));
-  assert.match(msg, /commit\.interval: .*\(got \[2\]\)/);
-  assert.match(refused(good.replace('targetFileSize: 64MiB', 'targetFileSize: lots')), /writer\.targetFileSize: 'lots' is not a size/);
-  assert.match(refused(good.replace('interval: 2s', 'interval: 200ms')), /commit\.interval: '200ms' is too short; the minimum is 1s/);
+  one(good.replace('interval: 2s', 'interval: [2]'), /^floe\.yaml:8: commit\.interval: .* \(got \[2\]\)$/);
+  one(good.replace('groupId: floe-orders', 'groupId: floe\nhttp: {port: "abc"}'), /^floe\.yaml:5: http\.port: expected number \(got 'abc'\)$/);
+  one(good.replace('kafkaColumns: [partition, offset]', 'kafkaColumns: partition'), /mappings\[0\]\.kafkaColumns: expected array \(got 'partition'\)/);
+  one(good.replace('brokers: ["${BROKER:-127.0.0.1:9092}"]', 'brokers: [localhost]'), /kafka\.brokers\[0\]: must be host:port \(got 'localhost'\)/);
 });
 
-test('an unknown mapping mode is refused; upsert and rollup say they are not there yet', () => {
-  assert.match(refused(good.replace('table: shop.orders', 'table: shop.orders\n    mode: merge')), /mappings\[0\]\.mode: 'merge' is not a mapping mode; use 'append'/);
-  assert.match(refused(good.replace('table: shop.orders', 'table: shop.orders\n    mode: upsert')), /mappings\[0\]\.mode: 'upsert' is not supported yet/);
+test('an unknown mapping mode is refused; upsert says it is not there yet', () => {
+  one(good.replace('table: shop.orders', 'table: shop.orders\n    mode: merge'), /^floe\.yaml:\d+: mappings\[0\]\.mode: 'merge' is not a mapping mode; use 'append' or 'rollup'$/);
+  one(good.replace('table: shop.orders', 'table: shop.orders\n    mode: upsert'), /^floe\.yaml:14: mappings\[0\]\.mode: 'upsert' is not supported yet; use 'append' or 'rollup'$/);
+  one(good.replace('table: shop.orders', 'table: shop.orders\n    mode: rollup'), /mappings\[0\]\.rollup: mode 'rollup' needs a rollup section/);
 });
 
 test('a bad regex is refused with the key', () => {
-  const msg = refused(good.replace('topics: [orders]', 'topicPattern: "orders-(["'));
-  assert.match(msg, /mappings\[0\]\.topicPattern: 'orders-\(\[' is not a valid regular expression/);
+  one(good.replace('topics: [orders]', 'topicPattern: "orders-(["'), /^floe\.yaml:12: mappings\[0\]\.topicPattern: 'orders-\(\[' is not a valid regular expression: .*Unterminated/);
 });
 
-test('unknown keys get a did-you-mean; each error is one line', () => {
-  const msg = refused(good.replace('groupId: floe-orders', 'groupID: floe-orders'));
-  assert.match(msg, /^floe\.yaml: kafka\.groupID: unknown key; did you mean 'groupId'\?$/m);
-  const two = refused(good.replace('groupId: floe-orders', 'groupID: x').replace('table: shop.orders', 'table: orders'));
-  assert.equal(two.split('\n').length, 2, two);
-  assert.match(two, /mappings\[0\]\.table: must be namespace\.table/);
+test('bad durations and sizes are refused with the key and the expected form', () => {
+  one(good.replace('interval: 2s', 'interval: 2 weeks'), /commit\.interval: '2 weeks' is not a duration; write e\.g\. 500ms, 10s, 2m or 1h$/);
+  one(good.replace('interval: 2s', 'interval: 200ms'), /commit\.interval: '200ms' is too short; the minimum is 1s$/);
+  one(good.replace('targetFileSize: 64MiB', 'targetFileSize: lots'), /writer\.targetFileSize: 'lots' is not a size; write e\.g\. 64MiB, 1GB or a number of bytes$/);
+  one(good.replace('targetFileSize: 64MiB', 'targetFileSize: -5'), /writer\.targetFileSize: '-5' is not a size/);
 });
 
-test('an unset environment variable without default is refused with its name and line', () => {
-  assert.match(refused('kafka:\n  brokers: ["${KAFKA}"]\n'), /floe\.yaml:2: environment variable KAFKA is not set/);
+test('unknown keys get a did-you-mean from the schema, at every depth', () => {
+  one(good.replace('groupId: floe-orders', 'groupID: floe-orders'), /^floe\.yaml:4: kafka\.groupID: unknown key; did you mean 'groupId'\?$/);
+  one(good.replace('partitionBy:', 'partitonBy:'), /^floe\.yaml:14: mappings\[0\]\.partitonBy: unknown key; did you mean 'partitionBy'\?$/);
+  one(`${good}memoryLimt: 1GiB\n`, /^floe\.yaml:\d+: memoryLimt: unknown key; did you mean 'memoryLimit'\?$/);
+  one(good.replace('url: http', 'cacheSiz: 5\n  url: http'), /registry\.cacheSiz: unknown key; did you mean 'cacheSize'\?$/);
+  const oauth = refused(`${good}catalog: {uri: "http://c", oauth2: {clientID: a, clientSecret: b}}\n`);
+  assert.match(oauth, /^floe\.yaml:16: catalog\.oauth2\.clientID: unknown key; did you mean 'clientId'\?$/m);
+  assert.match(oauth, /^floe\.yaml:16: catalog\.oauth2\.clientId: required key is missing \(expected string\)$/m);
+  one(good.replace('kafkaColumns: [partition, offset]', 'mode: rollup\n    rollup: {timeField: t, window: 1m, measures: [count], groupby: [m]}'), /mappings\[0\]\.rollup\.groupby: unknown key; did you mean 'groupBy'\?/);
+  one(good.replace('groupId: floe-orders', 'zzzzzz: 1'), /kafka\.zzzzzz: unknown key; expected one of brokers, clientId, groupId, sasl, ssl, fetch, autoOffsetReset, sessionTimeout$/);
 });
 
-test('bad partition expressions and json without schema are refused', () => {
-  assert.match(refused(good.replace('"day(event_time)"', '"weekly(event_time)"')), /partitionBy\[0\]: 'weekly\(event_time\)' is not a partition expression/);
-  assert.match(refused(good.replace('table: shop.orders', 'table: shop.orders\n    format: json')), /mappings\[0\]\.schema: format 'json' needs a declared schema/);
+test('all problems are reported at once, one line each, in file order', () => {
+  const msg = refused(
+    good
+      .replace('groupId: floe-orders', 'groupID: x')
+      .replace('interval: 2s', 'interval: soon')
+      .replace('table: shop.orders', 'table: orders\n    mode: upsert')
+      .replace('"day(event_time)"', '"weekly(event_time)"'),
+  );
+  const lines = msg.split('\n');
+  assert.equal(lines.length, 5, msg);
+  assert.deepEqual(
+    lines.map((l) => l.split(': ')[1]),
+    ['kafka.groupID', 'commit.interval', 'mappings[0].table', 'mappings[0].mode', 'mappings[0].partitionBy[0]'],
+  );
+  const numbers = lines.map((l) => Number(/^floe\.yaml:(\d+):/.exec(l)?.[1]));
+  assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b));
+});
+
+test('environment variables: unset without default refused with name, line and key; defaults and empty values as a shell', () => {
+  one('kafka:\n  brokers: ["${KAFKA}"]\n', /^floe\.yaml:2: brokers: environment variable KAFKA is not set; set it or write \$\{KAFKA:-default\}$/);
+  const both = refused('kafka:\n  brokers: ["${A}"]\n  groupId: ${B}\n');
+  assert.equal(both.split('\n').length, 2, 'every unset variable is reported');
+  const withEmpty = good.replace('groupId: floe-orders', 'groupId: "g${SUFFIX}"\n  clientId: ${CID:-floe-x}');
+  const c = parseConfig(withEmpty, 'f', { env: { SUFFIX: '', CID: '' } });
+  assert.equal(c.kafka.groupId, 'g', '${X} of an empty variable is empty');
+  assert.equal(c.kafka.clientId, 'floe-x', '${X:-d} of an empty variable is the default');
+  // (a replacer function: a replacement string would read $$ as one $)
+  const escaped = parseConfig(good.replace('groupId: floe-orders', () => 'groupId: "$${NOT_A_VAR}" # ${ALSO_NOT} in a comment'), 'f', {});
+  assert.equal(escaped.kafka.groupId, '${NOT_A_VAR}');
+});
+
+test('YAML syntax errors name the line', () => {
+  one('kafka:\n  brokers: [a:1\nmappings: []\n', /^floe\.yaml:\d+: YAML syntax error: /);
+  one('kafka: {brokers: [a:1]}\nkafka: {brokers: [b:1]}\n', /^floe\.yaml:2: YAML syntax error: .*[Uu]nique/);
+});
+
+test('partition expressions: Iceberg and Spark spellings parse, bad ones name the entry', () => {
+  const c = parseConfig(good.replace('"day(event_time)", "bucket(16, order_id)", merchant', '"days(ts)", "hour(ts)", "truncate(4, name)", "truncate(code, 2)", "bucket(8, customer.id)", "void(x)", "identity(y)"'), 'f', {});
+  assert.deepEqual(c.mappings[0]?.partitionBy.map((p) => [p.column, p.transform]), [
+    ['ts', { kind: 'day' }],
+    ['ts', { kind: 'hour' }],
+    ['name', { kind: 'truncate', width: 4 }],
+    ['code', { kind: 'truncate', width: 2 }],
+    ['customer.id', { kind: 'bucket', n: 8 }],
+    ['x', { kind: 'void' }],
+    ['y', { kind: 'identity' }],
+  ]);
+  one(good.replace('"day(event_time)"', '"weekly(event_time)"'), /partitionBy\[0\]: 'weekly\(event_time\)': unknown transform 'weekly'/);
+  one(good.replace('"bucket(16, order_id)"', '"bucket(0, order_id)"'), /partitionBy\[1\]: 'bucket\(0, order_id\)': the width 0 must be a positive integer/);
+  one(good.replace('"bucket(16, order_id)"', '"bucket(order_id)"'), /partitionBy\[1\]: 'bucket\(order_id\)': bucket needs a width: write e\.g\. bucket\(16, order_id\)/);
+  one(good.replace('merchant]', 'merchant, "day(event_time)"]'), /partitionBy\[3\]: 'day\(event_time\)' repeats a partition field/);
+});
+
+test('json needs a declared schema; column types are checked; a JSON Schema object is accepted', () => {
+  one(good.replace('table: shop.orders', 'table: shop.orders\n    format: json'), /^floe\.yaml:\d+: mappings\[0\]\.schema: format 'json' needs a declared schema/);
+  one(good.replace('table: shop.orders', 'table: shop.orders\n    format: json\n    schema: [{name: a, type: "decimal(40, 2)"}]'), /mappings\[0\]\.schema\[0\]\.type: 'decimal\(40, 2\)' is not an Iceberg type: decimal precision 40 is outside 1\.\.38/);
+  one(good.replace('table: shop.orders', 'table: shop.orders\n    format: json\n    schema: [{name: a, type: long}, {name: a, type: int}]'), /mappings\[0\]\.schema\[1\]\.name: column 'a' is declared twice/);
+  const c = parseConfig(good.replace('table: shop.orders', 'table: shop.orders\n    format: json\n    schema: {type: object, properties: {id: {type: integer}}, required: [id]}'), 'f', {});
+  assert.deepEqual(c.mappings[0]?.schema, { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] });
+});
+
+test('rollup sections are checked for shape; semantics against the schema come later', () => {
+  const rollup = (r: string) => good.replace('kafkaColumns: [partition, offset]', `mode: rollup\n    rollup: ${r}`);
+  one(rollup('{window: 1m, measures: [count]}'), /mappings\[0\]\.rollup\.timeField: give exactly one of timeField \(an event-time field\) or kafkaTimestamp: true/);
+  assert.equal(parseConfig(rollup('{kafkaTimestamp: true, window: 1h, measures: [count]}'), 'f', {}).mappings[0]?.rollup?.window, 3_600_000);
+  one(rollup('{timeField: ts, window: 0s, measures: [count]}'), /rollup\.window: '0s' is too short; the minimum is 1s/);
+  one(rollup('{timeField: ts, window: 1m, measures: []}'), /rollup\.measures: name at least one measure/);
+  one(rollup('{timeField: ts, window: 1m, measures: ["avg(x)"]}'), /rollup\.measures\[0\]: 'avg\(x\)' is not a measure; write count, sum\(field\)/);
+  one(rollup('{timeField: ts, window: 1m, measures: [count, "sum(x) as count"]}'), /rollup\.measures\[1\]: measure column 'count' is already used/);
+  one(rollup('{timeField: ts, window: 1m, groupBy: [window_start], measures: [count]}'), /rollup\.groupBy\[0\]: 'window_start' gives a column 'window_start'/);
+  one(good.replace('kafkaColumns: [partition, offset]', 'rollup: {timeField: ts, window: 1m, measures: [count]}'), /mappings\[0\]\.mode: a rollup section needs mode: rollup/);
+});
+
+test('TLS files are read at load, relative to the config file; a missing one names its key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'floe-config-'));
+  try {
+    writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nxyz\n-----END CERTIFICATE-----\n');
+    const text = good.replace('groupId: floe-orders', 'groupId: g\n  ssl: {ca: ./ca.pem, rejectUnauthorized: true}');
+    writeFileSync(join(dir, 'floe.yaml'), text);
+    const c = loadConfig(join(dir, 'floe.yaml'), {});
+    assert.match(String((c.kafka.ssl as { ca?: string }).ca), /^-----BEGIN CERTIFICATE-----/);
+    one(text.replace('./ca.pem', './missing.pem'), /^floe\.yaml:5: kafka\.ssl\.ca: cannot read '\.\/missing\.pem' \(ENOENT\); give the path of a PEM file$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('credentials in pairs, and one kind of auth at a time', () => {
+  one(`${good}storage: {s3: {accessKeyId: a}}\n`, /storage\.s3\.secretAccessKey: give accessKeyId and secretAccessKey together/);
+  one(good.replace('url: http', 'token: t\n  username: u\n  url: http'), /registry\.token: give token \(bearer\) or username\/password \(basic\), not both/);
+  one(`${good}catalog: {uri: "http://c", token: t, oauth2: {clientId: a, clientSecret: b}}\n`, /catalog\.oauth2: give token or oauth2, not both/);
+  one(`${good}storage: {warehouse: /data/wh}\n`, /storage\.warehouse: must be a URI: file:\/\/\/path\/to\/warehouse or s3:\/\/bucket\/prefix/);
+});
+
+test('a missing config file is one clear line', () => {
+  assert.throws(() => loadConfig('does-not-exist.yaml'), (e) => isFloeError(e, 'CONFIG_INVALID') && /cannot read config file 'does-not-exist\.yaml': ENOENT/.test(e.message));
+});
+
+test('examples/floe.yaml is a valid config, with its rollup mapping too', () => {
+  const path = new URL('../../../examples/floe.yaml', import.meta.url).pathname;
+  const c = loadConfig(path, {});
+  assert.equal(c.mappings.length, 3);
+  assert.equal(c.kafka.groupId, 'floe-orders');
+  const [head, rollup] = readFileSync(path, 'utf8').split('# Rollup (issue 7)') as [string, string];
+  const text = head + '# Rollup (issue 7)' + rollup.replace(/^ {2}# ( {2}|- )/gm, (_, x: string) => `  ${x}`);
+  const withRollup = parseConfig(text, 'floe.yaml', {});
+  assert.equal(withRollup.mappings[3]?.mode, 'rollup');
 });

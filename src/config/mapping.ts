@@ -1,0 +1,145 @@
+/** One topic-to-table mapping of the config file, rollup section included (issue 7's shape). */
+import { z } from 'zod';
+import { parseColumnType } from './columns.js';
+import { duration, fieldPath, partitionExpr, tableIdent, topicRegex } from './fields.js';
+
+export const KAFKA_COLUMNS = ['topic', 'partition', 'offset', 'timestamp', 'key', 'headers'] as const;
+export const MAPPING_MODES = ['append', 'rollup'] as const;
+
+export const deadLetterSchema = z
+  .object({ table: tableIdent.optional(), topic: z.string().min(1).optional() })
+  .strict()
+  .refine((d) => !(d.table && d.topic), 'set either table or topic, not both');
+
+const column = z
+  .object({
+    name: z.string().regex(/^[A-Za-z_][\w-]*$/, 'must be a column name (letters, digits, _ and -)'),
+    type: z.string().min(1),
+    required: z.boolean().default(false),
+    doc: z.string().optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    try {
+      parseColumnType(c.type);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `'${c.type}' is not an Iceberg type: ${(err as Error).message}; write e.g. long, decimal(12, 2), list<string>, struct<a: int>`, path: ['type'] });
+    }
+  });
+
+/** A JSON Schema given inline: only its outline is checked here; conversion errors name it at start. */
+const jsonSchemaDoc = z
+  .looseObject({ type: z.literal('object', { message: "a JSON Schema for a table must have type 'object'" }), properties: z.record(z.string(), z.unknown()) })
+  .transform((s) => s as Record<string, unknown>);
+
+const declaredSchema = z.union([
+  z
+    .array(column)
+    .min(1, 'declare at least one column')
+    .superRefine((cols, ctx) => {
+      const seen = new Set<string>();
+      cols.forEach((c, i) => {
+        if (seen.has(c.name)) ctx.addIssue({ code: 'custom', message: `column '${c.name}' is declared twice`, path: [i, 'name'] });
+        seen.add(c.name);
+      });
+    }),
+  jsonSchemaDoc,
+], { message: 'expected a list of {name, type} columns or a JSON Schema object with type: object and properties' });
+
+export type MeasureFn = 'count' | 'sum' | 'min' | 'max';
+export interface Measure {
+  readonly fn: MeasureFn;
+  /** The measured field (dotted path); absent for count. */
+  readonly field?: string;
+  /** The measure's column in the rollup table. */
+  readonly name: string;
+}
+
+const measure = z.string().transform((s, ctx): Measure => {
+  const m = /^\s*(count|sum|min|max)\s*(?:\(\s*([A-Za-z_*][\w.-]*)?\s*\))?\s*(?:\s+as\s+([A-Za-z_]\w*))?\s*$/i.exec(s);
+  const fn = m?.[1]?.toLowerCase() as MeasureFn | undefined;
+  const field = m?.[2] === '*' ? undefined : m?.[2];
+  if (!m || !fn || (fn !== 'count' && !field) || (fn === 'count' && field)) {
+    ctx.addIssue({ code: 'custom', message: `'${s}' is not a measure; write count, sum(field), min(field) or max(field), optionally followed by 'as name'` });
+    return z.NEVER;
+  }
+  return { fn, ...(field ? { field } : {}), name: m[3] ?? (field ? `${fn}_${field.replace(/[.-]/g, '_')}` : 'count') };
+});
+
+const rollupSchema = z
+  .object({
+    timeField: fieldPath.optional(),
+    /** Windows by the Kafka record timestamp instead of a field of the value. */
+    kafkaTimestamp: z.boolean().optional(),
+    window: duration(1000),
+    groupBy: z.array(fieldPath).default([]),
+    measures: z.array(measure).min(1, 'name at least one measure, e.g. [count, sum(amount)]'),
+    lateness: duration(1).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (!r.timeField === !r.kafkaTimestamp) ctx.addIssue({ code: 'custom', message: 'give exactly one of timeField (an event-time field) or kafkaTimestamp: true', path: ['timeField'] });
+    const names = new Set(['window_start', 'window_end']);
+    r.groupBy.forEach((g, i) => {
+      const col = g.split('.').at(-1) as string;
+      if (names.has(col)) ctx.addIssue({ code: 'custom', message: `'${g}' gives a column '${col}' that another group-by field or the window already has`, path: ['groupBy', i] });
+      names.add(col);
+    });
+    r.measures.forEach((m, i) => {
+      if (names.has(m.name)) ctx.addIssue({ code: 'custom', message: `measure column '${m.name}' is already used; rename it with 'as', e.g. '${m.fn}${m.field ? `(${m.field})` : ''} as ${m.name}_2'`, path: ['measures', i] });
+      names.add(m.name);
+    });
+  });
+
+export type RollupConfig = z.output<typeof rollupSchema>;
+
+export const mappingSchema = z
+  .object({
+    topics: z.array(z.string().min(1)).min(1, 'list at least one topic').optional(),
+    topicPattern: topicRegex.optional(),
+    table: tableIdent,
+    format: z.enum(['avro', 'json-schema', 'json']).default('avro'),
+    schema: declaredSchema.optional(),
+    mode: z.string().default('append'),
+    partitionBy: z.array(partitionExpr).default([]),
+    kafkaColumns: z.array(z.enum(KAFKA_COLUMNS)).default([]),
+    route: z
+      .object({
+        field: fieldPath,
+        tables: z.record(z.string(), tableIdent).refine((t) => Object.keys(t).length > 0, 'map at least one field value to a table'),
+        default: tableIdent.optional(),
+      })
+      .strict()
+      .optional(),
+    autoCreate: z.boolean().default(true),
+    schemaEvolution: z.enum(['none', 'add-columns']).default('none'),
+    deadLetter: deadLetterSchema.optional(),
+    rollup: rollupSchema.optional(),
+  })
+  .strict()
+  // Runs even when a key above is invalid, so that every problem is reported at once: hence
+  // the defensive reads.
+  .superRefine(
+    (m, ctx) => {
+      if (typeof m !== 'object' || m === null) return;
+      if (m.topics === undefined && m.topicPattern === undefined) ctx.addIssue({ code: 'custom', message: 'required key is missing: give topics (a list) or topicPattern (a regular expression)', path: ['topics'] });
+      if (m.topics !== undefined && m.topicPattern !== undefined) ctx.addIssue({ code: 'custom', message: 'give topics or topicPattern, not both', path: ['topicPattern'] });
+      if (m.format === 'json' && m.schema === undefined) ctx.addIssue({ code: 'custom', message: "format 'json' needs a declared schema: a list of {name, type} columns or a JSON Schema", path: ['schema'] });
+      if (typeof m.mode === 'string') {
+        if (m.mode === 'upsert') ctx.addIssue({ code: 'custom', message: "'upsert' is not supported yet; use 'append' or 'rollup'", path: ['mode'] });
+        else if (!(MAPPING_MODES as readonly string[]).includes(m.mode)) ctx.addIssue({ code: 'custom', message: `'${m.mode}' is not a mapping mode; use 'append' or 'rollup'`, path: ['mode'] });
+        else if (m.mode === 'rollup' && m.rollup === undefined) ctx.addIssue({ code: 'custom', message: "mode 'rollup' needs a rollup section: {timeField, window, groupBy, measures}", path: ['rollup'] });
+        else if (m.mode !== 'rollup' && m.rollup !== undefined) ctx.addIssue({ code: 'custom', message: 'a rollup section needs mode: rollup', path: ['mode'] });
+      }
+      const seen = new Set<string>();
+      (Array.isArray(m.partitionBy) ? m.partitionBy : []).forEach((p, i) => {
+        if (typeof p !== 'object' || p === null || !p.transform) return;
+        const k = `${p.column}\u0000${p.transform.kind}`;
+        if (seen.has(k)) ctx.addIssue({ code: 'custom', message: `'${p.text}' repeats a partition field; each column and transform may appear once`, path: ['partitionBy', i] });
+        seen.add(k);
+      });
+      if (Array.isArray(m.kafkaColumns) && new Set(m.kafkaColumns).size !== m.kafkaColumns.length) ctx.addIssue({ code: 'custom', message: 'a Kafka column is listed twice', path: ['kafkaColumns'] });
+    },
+    { when: () => true },
+  )
+  .transform((m) => ({ ...m, mode: m.mode as (typeof MAPPING_MODES)[number] }));
