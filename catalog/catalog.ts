@@ -33,7 +33,14 @@ export interface TableChange {
 export interface LoadedTable {
   metadataLocation: string | undefined;
   metadata: TableMetadata;
+  /** The metadata as JSON text when it is the file's exact content (answers reuse it). */
+  metadataJson?: string;
   config: Record<string, string>;
+}
+
+interface Cached {
+  meta: TableMetadata;
+  text: string;
 }
 
 export interface CreateTableInput {
@@ -61,7 +68,7 @@ const CACHE_ENTRIES = 512;
 
 export class Catalog {
   /** Parsed metadata by file location: files never change once written, so this never goes stale. */
-  private readonly cache = new Map<string, TableMetadata>();
+  private readonly cache = new Map<string, Cached>();
 
   constructor(private readonly opts: CatalogOptions) {}
 
@@ -75,32 +82,38 @@ export class Catalog {
     return props;
   }
 
-  async readMetadata(location: string): Promise<TableMetadata> {
+  private async read(location: string): Promise<Cached> {
     const hit = this.cache.get(location);
     if (hit) return hit;
-    let m: TableMetadata;
+    const text = new TextDecoder().decode(await this.opts.io.read(location));
+    let meta: TableMetadata;
     try {
-      m = metadataFromJson(parseJson(new TextDecoder().decode(await this.opts.io.read(location))));
+      meta = metadataFromJson(parseJson(text));
     } catch (err) {
-      if (isFloeError(err, 'METADATA_INVALID')) throw new CatalogError('InternalServerError', `metadata file ${location} is invalid: ${err.message}`);
-      throw err;
+      throw new CatalogError('InternalServerError', `metadata file ${location} is invalid: ${(err as Error).message}`);
     }
-    this.remember(location, m);
-    return m;
+    return this.remember(location, { meta, text });
   }
 
-  private remember(location: string, m: TableMetadata): void {
+  async readMetadata(location: string): Promise<TableMetadata> {
+    return (await this.read(location)).meta;
+  }
+
+  private remember(location: string, c: Cached): Cached {
     if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(location, m);
+    this.cache.set(location, c);
+    return c;
   }
 
-  private async writeMetadata(location: string, m: TableMetadata): Promise<void> {
-    await this.opts.io.write(location, new TextEncoder().encode(stringifyJson(metadataToJson(m))));
-    this.remember(location, m);
+  private async writeMetadata(location: string, meta: TableMetadata): Promise<string> {
+    const text = stringifyJson(metadataToJson(meta));
+    await this.opts.io.write(location, new TextEncoder().encode(text));
+    this.remember(location, { meta, text });
+    return text;
   }
 
-  private loaded(metadataLocation: string | undefined, metadata: TableMetadata): LoadedTable {
-    return { metadataLocation, metadata, config: this.opts.tableConfig?.(metadata.location) ?? {} };
+  private loaded(metadataLocation: string | undefined, metadata: TableMetadata, metadataJson?: string): LoadedTable {
+    return { metadataLocation, metadata, ...(metadataJson === undefined ? {} : { metadataJson }), config: this.opts.tableConfig?.(metadata.location) ?? {} };
   }
 
   async defaultLocation(ns: readonly string[], name: string): Promise<string> {
@@ -150,8 +163,8 @@ export class Catalog {
   async loadTable(t: TableIdent, snapshots: 'all' | 'refs' = 'all'): Promise<LoadedTable> {
     const location = await this.opts.store.getTable(t.namespace, t.name);
     if (location === undefined) throw noSuchTable(t.namespace, t.name);
-    const m = await this.readMetadata(location);
-    return this.loaded(location, snapshots === 'refs' ? refsOnly(m) : m);
+    const { meta, text } = await this.read(location);
+    return snapshots === 'refs' ? this.loaded(location, refsOnly(meta)) : this.loaded(location, meta, text);
   }
 
   async tableExists(t: TableIdent): Promise<boolean> {
@@ -166,9 +179,9 @@ export class Catalog {
     // A staged table exists only in the client until it commits with assert-create.
     if (req.stageCreate) return this.loaded(undefined, meta);
     const file = nextMetadataLocation(meta, undefined);
-    await this.writeMetadata(file, meta);
+    const text = await this.writeMetadata(file, meta);
     await this.swapOrThrow([{ namespace: ns, name: req.name, expected: null, next: file }], [file]);
-    return this.loaded(file, meta);
+    return this.loaded(file, meta, text);
   }
 
   async registerTable(ns: string[], name: string, metadataLocation: string, overwrite: boolean): Promise<LoadedTable> {
@@ -220,12 +233,12 @@ export class Catalog {
     let outcome = 'ok';
     try {
       const prepared = await Promise.all(changes.map((c) => this.prepare(c)));
-      await Promise.all(prepared.map((p) => this.writeMetadata(p.next, p.meta)));
+      const texts = await Promise.all(prepared.map((p) => this.writeMetadata(p.next, p.meta)));
       await this.swapOrThrow(
         prepared.map((p) => ({ namespace: p.ident.namespace, name: p.ident.name, expected: p.previous ?? null, next: p.next })),
         prepared.map((p) => p.next),
       );
-      return prepared.map((p) => this.loaded(p.next, p.meta));
+      return prepared.map((p, i) => this.loaded(p.next, p.meta, texts[i]));
     } catch (err) {
       outcome = err instanceof CatalogError && err.type === 'CommitFailedException' ? 'conflict' : isFloeError(err, 'REQUIREMENT_FAILED') ? 'conflict' : 'error';
       if (outcome === 'conflict') this.opts.metrics?.conflicts.inc();

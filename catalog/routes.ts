@@ -62,8 +62,15 @@ function paging(q: Record<string, string | undefined>): { after: string | undefi
 
 const token = (next: string | undefined) => (next === undefined ? null : Buffer.from(next).toString('base64url'));
 
-function loadResult(t: LoadedTable): Record<string, unknown> {
-  return { ...(t.metadataLocation ? { 'metadata-location': t.metadataLocation } : {}), metadata: metadataToJson(t.metadata), config: t.config };
+/** A LoadTableResult as JSON text, reusing the metadata file's text when the catalog has it. */
+function loadResult(t: LoadedTable, withConfig = true): string {
+  const meta = t.metadataJson ?? stringifyJson(metadataToJson(t.metadata));
+  const loc = t.metadataLocation ? `"metadata-location":${JSON.stringify(t.metadataLocation)},` : '';
+  return `{${loc}"metadata":${meta}${withConfig ? `,"config":${JSON.stringify(t.config)}` : ''}}`;
+}
+
+function sendText(reply: FastifyReply, status: number, text: string): FastifyReply {
+  return reply.code(status).type('application/json').send(text);
 }
 
 function parseChange(c: z.infer<typeof Commit>, identifier: { namespace: string[]; name: string }): TableChange {
@@ -146,12 +153,12 @@ export function registerRoutes(app: FastifyInstance, catalog: Catalog, base: str
       properties: b.properties ?? {},
       stageCreate: b['stage-create'] ?? false,
     });
-    return json(reply, 200, loadResult(t));
+    return sendText(reply, 200, loadResult(t));
   });
 
   app.post(`${base}/namespaces/:namespace/register`, async (req: Req<NsParams>, reply) => {
     const b = validate(RegisterTable, req.body);
-    return json(reply, 200, loadResult(await catalog.registerTable(namespaceOf(req.params.namespace), b.name, b['metadata-location'], b.overwrite ?? false)));
+    return sendText(reply, 200, loadResult(await catalog.registerTable(namespaceOf(req.params.namespace), b.name, b['metadata-location'], b.overwrite ?? false)));
   });
 
   app.get(`${base}/namespaces/:namespace/tables/:table`, async (req: Req<TableParams>, reply) => {
@@ -160,7 +167,7 @@ export function registerRoutes(app: FastifyInstance, catalog: Catalog, base: str
     const t = await catalog.loadTable({ namespace: namespaceOf(req.params.namespace), name: req.params.table }, snapshots);
     // ETag: the metadata file's name is unique per version of the table.
     if (t.metadataLocation) reply.header('etag', `"${Buffer.from(t.metadataLocation).toString('base64url')}"`);
-    return json(reply, 200, loadResult(t));
+    return sendText(reply, 200, loadResult(t));
   });
 
   app.head(`${base}/namespaces/:namespace/tables/:table`, async (req: Req<TableParams>, reply) => {
@@ -176,7 +183,7 @@ export function registerRoutes(app: FastifyInstance, catalog: Catalog, base: str
       throw badRequest(`identifier ${[...b.identifier.namespace, b.identifier.name].join('.')} does not match the path's table ${[...id.namespace, id.name].join('.')}`);
     }
     const [t] = await catalog.commit([parseChange(b, id)]);
-    return json(reply, 200, { 'metadata-location': t?.metadataLocation, metadata: metadataToJson((t as LoadedTable).metadata) });
+    return sendText(reply, 200, loadResult(t as LoadedTable, false));
   });
 
   app.delete(`${base}/namespaces/:namespace/tables/:table`, async (req: Req<TableParams>, reply) => {

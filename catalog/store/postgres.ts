@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS floe_tables (
 );
 `;
 
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 class Refused extends Error {
   constructor(readonly outcome: SwapOutcome) {
     super('swap refused');
@@ -114,7 +116,9 @@ export class PostgresStore implements CatalogStore {
   async swap(changes: readonly PointerSwap[]): Promise<SwapOutcome> {
     try {
       return await this.tx(async (c) => {
-        for (const [index, ch] of changes.entries()) {
+        // Rows are locked in one global order, so that two transactions over the same tables never deadlock.
+        const order = [...changes.entries()].sort(([, a], [, b]) => cmp(nsKey(a.namespace), nsKey(b.namespace)) || cmp(a.name, b.name));
+        for (const [index, ch] of order) {
           const key = nsKey(ch.namespace);
           if (ch.expected === null) {
             if ((await c.query('SELECT 1 FROM floe_namespaces WHERE ns = $1 FOR SHARE', [key])).rowCount === 0) throw new Refused({ ok: false, index, reason: 'missing-namespace' });

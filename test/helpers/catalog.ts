@@ -2,6 +2,7 @@
  * The embedded catalog started in-process for tests: an ephemeral port, a SQLite file in a
  * temporary directory or the stack's PostgreSQL, and a `file://` or S3 warehouse.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,52 @@ export async function startTestCatalog(opts: TestCatalogOptions = {}): Promise<T
       await store.close();
       await io.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CatalogProcess {
+  url: string;
+  child: ChildProcess;
+  /** SIGTERM (graceful) or SIGKILL, and wait for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * `floe catalog serve` as a child process (through tsx, like `npm run` scripts), on a port of
+ * its choosing unless given; answers once the server logged where it listens.
+ */
+export async function spawnCatalog(args: string[], env: Record<string, string> = {}): Promise<CatalogProcess> {
+  const { spawn } = await import('node:child_process');
+  const { ROOT } = await import('./stack.js');
+  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'catalog', 'serve', ...(args.includes('--port') ? [] : ['--port', '0']), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /"address":"(http:\/\/[^"]+)"/.exec(out);
+      if (m) {
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve(m[1] as string);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`floe catalog serve exited (${code}) before listening: ${err}${out}`)));
+  });
+  return {
+    url,
+    child,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
     },
   };
 }
