@@ -131,12 +131,18 @@ wait_until() {
   return 1
 }
 
+# mvn_run ARGS...: quiet batch Maven on the cache's local repository, its output (errors only,
+# which Maven prints on stdout) on stderr without the colour codes Debian's Maven 3.8 still emits.
+mvn_run() {
+  mvn -q -B -Dmaven.repo.local="$FLOE_CACHE/m2" "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
+}
+
 # maven_fetch GROUP:ARTIFACT:VERSION[:TYPE[:CLASSIFIER]] DEST_DIR: downloads one artifact (no
 # transitive deps) through Maven into the cache and copies it to DEST_DIR.
 maven_fetch() {
   local coord=$1 dest=$2
   mkdir -p "$dest"
-  mvn -q -B -Dmaven.repo.local="$FLOE_CACHE/m2" dependency:copy -Dartifact="$coord" -DoutputDirectory="$dest" -Dmdep.useBaseVersion=true >&2
+  mvn_run org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy -Dartifact="$coord" -DoutputDirectory="$dest" -Dmdep.useBaseVersion=true
 }
 
 # java_home_for MAJOR: prints a JAVA_HOME with at least that major version, or fails.

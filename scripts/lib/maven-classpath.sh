@@ -16,8 +16,7 @@ maven_classpath() {
     echo '</dependencies></project>'
   } >"$work/pom.xml"
   log "$name: resolving ${#@} artifacts and their dependencies with Maven (first run only)"
-  mvn -q -B -f "$work/pom.xml" -Dmaven.repo.local="$FLOE_CACHE/m2" \
-    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-    -DoutputDirectory="$dest" -DincludeScope=runtime >&2
+  mvn_run -f "$work/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DoutputDirectory="$dest" -DincludeScope=runtime
   touch "$dest/.complete"
 }
