@@ -172,7 +172,7 @@ export class RegistryClient implements SchemaSource {
   }
 
   private unknownId(id: number): FloeError {
-    return new FloeError('DECODE_FAILED', `unknown schema id ${id}: the schema registry ${this.base} does not have it`, { details: { schemaId: id } });
+    return new FloeError('DECODE_FAILED', `schema id ${id} is not in the schema registry ${this.base}: an unknown schema id (was the record written against another registry?)`, { details: { schemaId: id } });
   }
 
   async subjects(): Promise<string[]> {
