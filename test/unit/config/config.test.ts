@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, parseConfig } from '../../../src/config/index.js';
+import fc from 'fast-check';
+import { interpolateEnv, loadConfig, parseConfig, parsePartitionExpr } from '../../../src/config/index.js';
 import { isFloeError } from '../../../src/errors.js';
 
 const good = `
@@ -283,4 +284,24 @@ test('examples/floe.yaml is a valid config, with its rollup mapping too', () => 
   const text = head + '# Rollup (issue 7)' + rollup.replace(/^ {2}# ( {2}|- )/gm, (_, x: string) => `  ${x}`);
   const withRollup = parseConfig(text, 'floe.yaml', {});
   assert.equal(withRollup.mappings[3]?.mode, 'rollup');
+});
+
+test('partition expressions parse back to what they say, in either spelling', () => {
+  const col = fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}(\.[a-z_][a-z0-9_]{0,5})?$/);
+  fc.assert(
+    fc.property(col, fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.boolean(), (c, n, numberFirst) => {
+      const b = parsePartitionExpr(numberFirst ? `bucket(${n}, ${c})` : `bucket( ${c} ,${n} )`);
+      assert.deepEqual([b.column, b.transform], [c, { kind: 'bucket', n }]);
+      assert.deepEqual(parsePartitionExpr(`truncate(${n}, ${c})`).transform, { kind: 'truncate', width: n });
+      assert.deepEqual(parsePartitionExpr(c), { column: c, transform: { kind: 'identity' }, text: c });
+    }),
+  );
+});
+
+test('text without variable references is left exactly as it is', () => {
+  fc.assert(
+    fc.property(fc.string().filter((s) => !s.includes('${')), (s) => {
+      assert.equal(interpolateEnv(s, {}, 'f'), s);
+    }),
+  );
 });
