@@ -175,7 +175,7 @@ export class Catalog {
     const location = req.location ?? (await this.defaultLocation(ns, req.name));
     await this.requireNamespace(ns);
     if (await this.tableExists({ namespace: ns, name: req.name })) throw new CatalogError('AlreadyExistsException', `Table already exists: ${[...ns, req.name].join('.')}`);
-    const meta = newTableMetadata({ schema: req.schema, spec: req.spec, sortOrder: req.sortOrder, location, properties: req.properties });
+    const meta = newTableMetadata({ schema: req.schema, ...(req.spec ? { spec: req.spec } : {}), ...(req.sortOrder ? { sortOrder: req.sortOrder } : {}), location, properties: req.properties });
     // A staged table exists only in the client until it commits with assert-create.
     if (req.stageCreate) return this.loaded(undefined, meta);
     const file = nextMetadataLocation(meta, undefined);

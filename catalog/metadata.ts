@@ -1,110 +1,24 @@
 /**
- * What the catalog adds to src/spec for table creation and metadata files: a new table's
- * metadata from a create request (fresh field ids, like Java's TableMetadata.newTableMetadata),
- * the empty base a create-through-commit builds on, file names, and `snapshots=refs`.
- * Thin adapters only: commit semantics are src/spec's checkRequirement and applyUpdates.
+ * What the catalog adds to src/spec for table creation and metadata files: the defaults of a
+ * create-through-commit, file names, and `snapshots=refs`. Thin adapters only: new tables
+ * come from src/spec's newTableMetadata, commits from its checkRequirement and applyUpdates.
  */
 import { randomUUID } from 'node:crypto';
-import { PARTITION_FIELD_ID_START, type PartitionSpec, type SortOrder } from '../src/spec/partition.js';
-import { assignFreshIds, highestFieldId, indexById } from '../src/spec/schema.js';
+import { emptyTableMetadata } from '../src/spec/create.js';
 import type { TableMetadata } from '../src/spec/metadata.js';
 import type { TableUpdate } from '../src/spec/updates.js';
-import type { Schema } from '../src/spec/types.js';
 import { badRequest } from './errors.js';
 
-/** Table properties that are settings of the create request, not stored as properties. */
-const RESERVED = ['format-version'];
-
-export interface NewTableInput {
-  schema: Schema;
-  spec?: PartitionSpec;
-  sortOrder?: SortOrder;
-  location: string;
-  properties: Record<string, string>;
-  now?: number;
-}
-
-/** Maps field ids of the request's schema to the fresh ids of the stored one, by field path. */
-function idMapping(from: Schema, to: Schema): Map<number, number> {
-  const newByPath = new Map([...indexById(to.fields)].map(([id, f]) => [f.path, id]));
-  const out = new Map<number, number>();
-  for (const [id, f] of indexById(from.fields)) {
-    const n = newByPath.get(f.path);
-    if (n !== undefined) out.set(id, n);
-  }
-  return out;
-}
-
-export function newTableMetadata(input: NewTableInput): TableMetadata {
-  const version = Number(input.properties['format-version'] ?? 2);
-  if (version !== 1 && version !== 2 && version !== 3) throw badRequest(`Unsupported format version: ${input.properties['format-version']} (1, 2 or 3)`);
-  const schema = assignFreshIds({ ...input.schema, schemaId: 0 });
-  const ids = idMapping(input.schema, schema);
-  const source = (id: number, what: string) => {
-    const n = ids.get(id);
-    if (n === undefined) throw badRequest(`${what}: source field id ${id} is not in the schema`);
-    return n;
-  };
-  let nextPartitionId = PARTITION_FIELD_ID_START;
-  const spec: PartitionSpec = {
-    specId: 0,
-    fields: (input.spec?.fields ?? []).map((f) => ({ ...f, sourceId: source(f.sourceId, `partition field ${f.name}`), fieldId: nextPartitionId++ })),
-  };
-  const sortFields = (input.sortOrder?.fields ?? []).map((f) => ({ ...f, sourceId: source(f.sourceId, 'sort field') }));
-  const sortOrder: SortOrder = { orderId: sortFields.length ? 1 : 0, fields: sortFields };
-  const properties = Object.fromEntries(Object.entries(input.properties).filter(([k]) => !RESERVED.includes(k)));
-  const now = input.now ?? Date.now();
-  return {
-    formatVersion: version,
-    tableUuid: randomUUID(),
-    location: input.location.replace(/\/+$/, ''),
-    lastSequenceNumber: 0,
-    lastUpdatedMs: now,
-    lastColumnId: highestFieldId(schema.fields),
-    schemas: [schema],
-    currentSchemaId: 0,
-    partitionSpecs: [spec],
-    defaultSpecId: 0,
-    lastPartitionId: Math.max(PARTITION_FIELD_ID_START - 1, ...spec.fields.map((f) => f.fieldId)),
-    properties,
-    snapshots: [],
-    snapshotLog: [],
-    metadataLog: [],
-    sortOrders: [sortOrder],
-    defaultSortOrderId: sortOrder.orderId,
-    refs: {},
-    extra: version === 3 ? { 'next-row-id': 0 } : {},
-  };
-}
+export { newTableMetadata } from '../src/spec/create.js';
 
 /**
- * The base a create-through-commit (`assert-create`, e.g. a staged create or a transaction
- * that creates) applies its updates to, like Java's TableMetadata.buildFromEmpty. The updates
- * must add and select a schema; the version starts at 1 so that `upgrade-format-version` to
- * any version works, and is 2 when the updates do not name one.
+ * The base a create-through-commit (`assert-create`: a staged create, or a transaction that
+ * creates) applies its updates to, like Java's TableMetadata.buildFromEmpty. The version
+ * starts at 1 so that `upgrade-format-version` to any version works, and is 2 when the
+ * updates do not name one; a missing uuid, spec or sort order gets the default.
  */
 export function emptyMetadata(updates: readonly TableUpdate[], defaultLocation: string): { base: TableMetadata; updates: TableUpdate[] } {
-  const base: TableMetadata = {
-    formatVersion: 1,
-    tableUuid: '',
-    location: defaultLocation,
-    lastSequenceNumber: 0,
-    lastUpdatedMs: 0,
-    lastColumnId: 0,
-    schemas: [],
-    currentSchemaId: -1,
-    partitionSpecs: [],
-    defaultSpecId: -1,
-    lastPartitionId: PARTITION_FIELD_ID_START - 1,
-    properties: {},
-    snapshots: [],
-    snapshotLog: [],
-    metadataLog: [],
-    sortOrders: [],
-    defaultSortOrderId: -1,
-    refs: {},
-    extra: {},
-  };
+  const base: TableMetadata = { ...emptyTableMetadata(1), location: defaultLocation };
   const pre: TableUpdate[] = [];
   if (!updates.some((u) => u.action === 'upgrade-format-version')) pre.push({ action: 'upgrade-format-version', formatVersion: 2 });
   if (!updates.some((u) => u.action === 'assign-uuid')) pre.push({ action: 'assign-uuid', uuid: randomUUID() });
