@@ -219,3 +219,27 @@ test('fetchOffsets: earliest, latest and the group committed offset per partitio
     { topic, partition: 1, earliest: 0, latest: 3 },
   ]);
 });
+
+test('subscribe by pattern: every matching topic is consumed, others are not', { skip }, async () => {
+  const prefix = uniqueName('floe_kpat');
+  const [t1, t2, other] = [`${prefix}_a`, `${prefix}_b`, `${uniqueName('floe_kother')}`];
+  for (const t of [t1, t2, other]) {
+    await producer.createTopic(t, 1);
+    await producer.send(t, records(3, 0, t));
+  }
+  const topics = new Set<string>();
+  let n = 0;
+  const c = createConsumer(kafka, settings(uniqueName('g')), { topics: [new RegExp(`^${prefix}_`)] }, {
+    onAssign: async (parts) => parts.map((p) => ({ ...p, offset: 0 })),
+    onBatch: async (b) => {
+      topics.add(b.topic);
+      n += b.records.length;
+    },
+  });
+  running.push(c);
+  await c.start();
+  await waitFor('both matching topics', () => n >= 6);
+  await c.stop();
+  assert.deepEqual([...topics].sort(), [t1, t2]);
+  assert.deepEqual(c.assignment.map((p) => p.topic).sort(), [t1, t2]);
+});
