@@ -31,7 +31,7 @@ export interface KafkaSettings {
 }
 
 /** OAuth2 client credentials, the token reused until a minute before it expires. */
-function oauthProvider(o: OAuthBearerSettings): () => Promise<{ value: string }> {
+export function oauthTokenProvider(o: OAuthBearerSettings): () => Promise<{ value: string }> {
   let cached: { value: string; until: number } | undefined;
   return async () => {
     if (cached && Date.now() < cached.until) return { value: cached.value };
@@ -47,7 +47,7 @@ function oauthProvider(o: OAuthBearerSettings): () => Promise<{ value: string }>
 
 export function createKafka(s: KafkaSettings, logger?: Logger): Kafka {
   const level = kafkajs.logLevel;
-  const sasl: SASLOptions | undefined = s.oauthbearer ? { mechanism: 'oauthbearer', oauthBearerProvider: oauthProvider(s.oauthbearer) } : (s.sasl as SASLOptions | undefined);
+  const sasl: SASLOptions | undefined = s.oauthbearer ? { mechanism: 'oauthbearer', oauthBearerProvider: oauthTokenProvider(s.oauthbearer) } : (s.sasl as SASLOptions | undefined);
   return new kafkajs.Kafka({
     clientId: s.clientId,
     brokers: s.brokers,
