@@ -33,6 +33,6 @@ engine_start_locked() {
   start_bg "$name" "$@" {fd}>&-
   wait_until "$name" "${!t:-120}" "${name}_ready" || rc=1
   exec {fd}>&-
-  ((rc == 0)) || die "$name did not become ready in ${!t:-120}s (log: $(log_file "$name"))"
+  ((rc == 0)) || die "$name did not become ready (log: $(log_file "$name"))"
   log "$name answered queries $((SECONDS - t0))s after start"
 }

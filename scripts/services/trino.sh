@@ -68,6 +68,9 @@ s3.region=$FLOE_S3_REGION
 s3.aws-access-key=$FLOE_S3_ACCESS_KEY
 s3.aws-secret-key=$FLOE_S3_SECRET_KEY
 PROPS
+  # The launcher refuses to start while its own pid file names a live process, and a just-stopped
+  # server can linger as a zombie for a moment; scripts/stack's pid file is the one that counts.
+  rm -f "$d/data/var/run/launcher.pid"
   JAVA_HOME="$jh" PATH="$jh/bin:$PATH" engine_start_locked trino "$(trino_home)/bin/launcher" run \
     --etc-dir "$d/etc" --data-dir "$d/data" --node-config "$d/etc/node.properties" \
     --jvm-config "$d/etc/jvm.config" --config "$d/etc/config.properties" --log-levels-file "$d/etc/log.properties"

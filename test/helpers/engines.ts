@@ -179,12 +179,21 @@ export interface PyOptions {
   catalogUri?: string;
 }
 
+export interface ScanOptions extends PyOptions {
+  /** A PyIceberg row filter expression, e.g. "id < 10 and name is not null". */
+  filter?: string;
+  /** Columns to read (PyIceberg's selected_fields); all when absent. */
+  selectedFields?: string[];
+  /** A snapshot id (as a decimal string: ids exceed 2^53) to time-travel to. */
+  snapshotId?: string;
+}
+
 /** Scans a table with PyIceberg; rows in the raw conventions. */
-export async function pyicebergScan(ident: string, opts: { filter?: string; fields?: string[]; snapshotId?: string } & PyOptions = {}): Promise<Row[]> {
+export async function pyicebergScan(ident: string, opts: ScanOptions = {}): Promise<Row[]> {
   await ensureEngine('pyiceberg');
   const args = ['scan', ident];
   if (opts.filter) args.push('--filter', opts.filter);
-  if (opts.fields) args.push('--fields', opts.fields.join(','));
+  if (opts.selectedFields) args.push('--fields', opts.selectedFields.join(','));
   if (opts.snapshotId) args.push('--snapshot', opts.snapshotId);
   return parseJsonExact(await python(args, undefined, opts.catalogUri ? { FLOE_CATALOG_URI: opts.catalogUri } : {})) as Row[];
 }

@@ -102,7 +102,7 @@ result = len(t.scan().to_arrow())
   assert.deepEqual(fromSpark, want, 'Spark reads what was appended');
 
   // The helpers' own options: a filter and a projection, and the raw query results.
-  assert.deepEqual(await pyicebergScan(ident, { filter: 'id = 3', fields: ['id', 'name'] }), [{ id: 3, name: null }]);
+  assert.deepEqual(await pyicebergScan(ident, { filter: 'id = 3', selectedFields: ['id', 'name'] }), [{ id: 3, name: null }]);
   const t = await trinoQuery(`SELECT id, amount, payload FROM iceberg."${ns}".t WHERE id > 9000000000000000`);
   assert.deepEqual(t, { columns: ['id', 'amount', 'payload'], rows: [{ id: '9007199254740993', amount: '-0.01', payload: '' }] });
   const sp = await sparkQuery(`SELECT id, amount, counts FROM iceberg.${ns}.t WHERE id = 1`);
