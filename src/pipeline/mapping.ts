@@ -30,6 +30,11 @@ const KAFKA_FIELD_TYPES: Record<string, NestedField['type']> = {
 };
 
 export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: RegistryClient | undefined): Mapping {
+  // The config accepts rollup mappings (validated for issue 7), but the pipeline only appends:
+  // refuse them here rather than write raw rows into a rollup table.
+  if (cfg.mode !== 'append') {
+    throw new FloeError('CONFIG_INVALID', `mappings (table ${cfg.table}): mode '${cfg.mode}' is not implemented by this version of the sink yet; use mode: append`);
+  }
   const dl = cfg.deadLetter ?? config.deadLetter;
   if (dl.topic) throw new FloeError('CONFIG_INVALID', `deadLetter.topic is not supported yet; use deadLetter.table (or leave it out for ${defaultDeadLetterTable(cfg.table)})`);
   const deadLetterTable = dl.table ?? defaultDeadLetterTable(cfg.table);
