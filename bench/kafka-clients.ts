@@ -186,8 +186,9 @@ async function consumePlatformaticStream(): Promise<ChildResult> {
     bootstrapBrokers: [BROKER],
     groupId: `floe-bench-${process.pid}-${Date.now()}`,
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-    maxBytes: 64 << 20,
-    maxBytesPerPartition: 16 << 20,
+    // the same fetch sizes as the tuned kafkajs, so that peak RSS compares like with like
+    maxBytes: 10 << 20,
+    maxBytesPerPartition: 1 << 20,
     minBytes: 1,
     maxWaitTime: 100,
     autocommit: false,
@@ -255,9 +256,9 @@ async function consumePlatformaticFetch(): Promise<ChildResult> {
       node: leader,
       maxWaitTime: 100,
       minBytes: 1,
-      maxBytes: 64 << 20,
+      maxBytes: 10 << 20,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-      topics: [{ topicId: t.id, partitions: next.map((fetchOffset, partition) => ({ partition, fetchOffset, partitionMaxBytes: 16 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })) }],
+      topics: [{ topicId: t.id, partitions: next.map((fetchOffset, partition) => ({ partition, fetchOffset, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })) }],
     });
     for (const tr of res.responses) {
       for (const pr of tr.partitions) {
