@@ -80,6 +80,8 @@ export async function startCatalogServer(opts: CatalogServerOptions): Promise<Ca
   const app = Fastify({ logger: false, exposeHeadRoutes: false, bodyLimit: 64 * 1024 * 1024, routerOptions: { maxParamLength: 2048 } });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    // Java's client sends DELETE with a JSON content type and no body.
+    if ((body as string).trim() === '') return done(null, undefined);
     try {
       done(null, parseJson(body as string));
     } catch (err) {
