@@ -1,9 +1,10 @@
 # spark: a long-lived Spark SQL server for tests (scripts/py/spark_server.py): pyspark from the
 # pyiceberg service's Python environment, the Iceberg Spark runtime and AWS bundle jars, an
 # `iceberg` catalog on the REST catalog and the S3 store. Java 17 or 21, local[2], -Xmx2g.
-# Measured (bench/engines.ts, 2 cores): a warm server answers small queries in 50-300 ms, as fast
-# as a Spark Connect server, which would also need grpcio and pandas in the environment; one
-# short-lived `spark-sql -e` job per query takes 20-35 s.
+# Measured on 2 cores (bench/engines.ts): this server starts in 8-30 s (machine idle to loaded)
+# and answers small queries in 50-250 ms, as fast as a Spark Connect server (which would also
+# need grpcio and pandas in the environment); one short-lived `spark-sql -e` job per query took
+# 9-40 s.
 ICEBERG_SPARK_VERSION=1.10.1
 spark_timeout=240
 
