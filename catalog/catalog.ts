@@ -117,9 +117,7 @@ export class Catalog {
   }
 
   async defaultLocation(ns: readonly string[], name: string): Promise<string> {
-    const props = await this.requireNamespace(ns);
-    const base = props.location ? props.location.replace(/\/+$/, '') : `${this.opts.warehouse.replace(/\/+$/, '')}/${ns.join('/')}`;
-    return `${base}/${name}`;
+    return `${this.namespaceLocation(ns, await this.requireNamespace(ns))}/${name}`;
   }
 
   // ---- namespaces
@@ -129,8 +127,18 @@ export class Catalog {
     if (!(await this.opts.store.createNamespace(ns, properties))) throw new CatalogError('AlreadyExistsException', `Namespace already exists: ${ns.join('.')}`);
   }
 
-  loadNamespace(ns: string[]): Promise<Record<string, string>> {
-    return this.requireNamespace(ns);
+  /**
+   * A namespace's properties, with the default `location` its tables get when it has none:
+   * Trino creates tables eagerly (and then refuses the now non-empty location) when a
+   * namespace has no location, and takes the staged path with unique table locations when it has.
+   */
+  async loadNamespace(ns: string[]): Promise<Record<string, string>> {
+    const props = await this.requireNamespace(ns);
+    return props.location ? props : { ...props, location: this.namespaceLocation(ns, props) };
+  }
+
+  private namespaceLocation(ns: readonly string[], props: Record<string, string>): string {
+    return props.location ? props.location.replace(/\/+$/, '') : `${this.opts.warehouse.replace(/\/+$/, '')}/${ns.join('/')}`;
   }
 
   async updateNamespace(ns: string[], updates: Record<string, string>, removals: string[]): Promise<{ updated: string[]; removed: string[]; missing: string[] }> {

@@ -78,7 +78,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       assertError(await call(base(), 'POST', '/namespaces', '{"namespace": ['), 400, 'BadRequestException');
       assert.equal(await c.client.namespaceExists([root]), true);
       assert.equal(await c.client.namespaceExists([`${root}_missing`]), false);
-      assert.deepEqual((await c.client.loadNamespace([root])).properties, { owner: 'floe' });
+      assert.deepEqual((await c.client.loadNamespace([root])).properties, { owner: 'floe', location: `${c.warehouse}/${root}` }, 'a default location is announced');
       assertError(await call(base(), 'GET', `/namespaces/${enc([`${root}_missing`])}`), 404, 'NoSuchNamespaceException');
 
       const children = ['a', 'b', 'c', 'd', 'e'];
@@ -95,7 +95,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
 
       const upd = await c.client.updateNamespaceProperties([root], { color: 'blue' }, ['owner', 'nope']);
       assert.deepEqual(upd, { updated: ['color'], removed: ['owner'], missing: ['nope'] });
-      assert.deepEqual((await c.client.loadNamespace([root])).properties, { color: 'blue' });
+      assert.deepEqual((await c.client.loadNamespace([root])).properties, { color: 'blue', location: `${c.warehouse}/${root}` });
       assertError(await call(base(), 'POST', `/namespaces/${enc([root])}/properties`, { updates: { x: '1' }, removals: ['x'] }), 400, 'BadRequestException');
 
       assertError(await call(base(), 'DELETE', `/namespaces/${enc([root, 'a'])}`), 409, 'NamespaceNotEmptyException');
