@@ -1,0 +1,157 @@
+/**
+ * npm run bench:rollup [events] [merchants]: raw append and a rollup of the same topic in one run.
+ *
+ * 1) `events` Avro order events (default 2,000,000) over `merchants` merchants (default 1,000),
+ *    event times spread over 20 one-minute windows, produced in advance to 4 partitions.
+ * 2) Baseline: `floe run` with a plain append mapping only, consuming the whole backlog.
+ * 3) The same backlog, a fresh consumer group, with two mappings on the topic: the raw append
+ *    table and a rollup (count and sum(amount) per merchant per minute). records_per_s is this
+ *    run's rate: every record in both tables, from the start of the process.
+ * 4) Trino asks the same question of both tables (revenue per merchant per minute, reduced to a
+ *    few numbers so that transfer is not what is timed): warm-up, then the median of 5 runs. The
+ *    full per-window, per-merchant answers of both tables are compared once, exactly.
+ * Last line:
+ *   rollup records_per_s=<n> raw_rows=<n> rollup_rows=<n> reduction=<raw/rollup> trino_raw_ms=<n> trino_rollup_ms=<n> query_speedup=<raw/rollup>
+ */
+import { execFileSync } from 'node:child_process';
+import kafkajs from 'kafkajs';
+import { avroType, frame } from '../src/decode/index.js';
+import { RegistryClient } from '../src/decode/registry.js';
+import { trinoQuery } from '../test/helpers/engines.js';
+import { ROOT, stack, uniqueName } from '../test/helpers/stack.js';
+import { runFloeUntil, tableHead } from './lib/floe-process.js';
+
+const EVENTS = Number(process.argv[2] ?? 2_000_000);
+const MERCHANTS = Number(process.argv[3] ?? 1_000);
+const WINDOWS = 20;
+const log = (s: string) => console.log(`[rollup] ${s}`);
+
+const ORDER = {
+  type: 'record',
+  name: 'Order',
+  fields: [
+    { name: 'order_id', type: 'long' },
+    { name: 'merchant', type: 'string' },
+    { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 } },
+    { name: 'currency', type: 'string' },
+    { name: 'event_time', type: { type: 'long', logicalType: 'timestamp-micros' } },
+    { name: 'customer_id', type: 'long' },
+  ],
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+async function timed(sql: string, runs = 5): Promise<{ ms: number; rows: Record<string, unknown>[] }> {
+  const first = await trinoQuery(sql); // warm-up: metadata and file footers cached alike for both tables
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await trinoQuery(sql);
+    times.push(performance.now() - t);
+  }
+  return { ms: median(times), rows: first.rows };
+}
+
+async function main(): Promise<void> {
+  execFileSync(`${ROOT}/scripts/stack`, ['up', 's3', 'kafka', 'registry', 'rest'], { stdio: 'inherit' });
+  const run = uniqueName('rollup');
+  const topic = run;
+  const kafka = new kafkajs.Kafka({ clientId: 'floe-bench-rollup', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
+  await admin.disconnect();
+  const registry = new RegistryClient({ url: stack.registryUrl });
+  const id = await registry.register(`${topic}-value`, JSON.stringify(ORDER));
+  const type = avroType(ORDER);
+
+  // Event times: WINDOWS whole minutes, starting an hour ago on a minute boundary, in order.
+  const base = (BigInt(Date.now() - 3_600_000) / 60_000n) * 60_000n * 1000n;
+  const span = BigInt(WINDOWS) * 60_000_000n;
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  log(`producing ${EVENTS} order events over ${MERCHANTS} merchants and ${WINDOWS} one-minute windows`);
+  const t0 = Date.now();
+  for (let i = 0; i < EVENTS; i += 4_000) {
+    const messages = [];
+    for (let j = i; j < Math.min(EVENTS, i + 4_000); j++) {
+      const order = {
+        order_id: BigInt(j),
+        merchant: `merchant-${String((j * 7919) % MERCHANTS).padStart(4, '0')}`,
+        amount: BigInt(((j * 104_729) % 1_000_000) - 20_000), // refunds too: negative amounts
+        currency: 'EUR',
+        event_time: base + (BigInt(j) * span) / BigInt(EVENTS),
+        customer_id: BigInt(j % 100_003),
+      };
+      messages.push({ value: frame(id, type.toBuffer(order)), partition: j % 4 });
+    }
+    await producer.send({ topic, messages, acks: 1 });
+  }
+  await producer.disconnect();
+  log(`produced in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const common = (group: string) => `kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${group} }
+registry: { url: "${stack.registryUrl}" }
+catalog: { uri: "${stack.restUrl}" }
+storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
+memoryLimit: 256MiB
+http: { port: 0 }
+mappings:
+`;
+  const raw = (table: string) => `  - topics: [${topic}]
+    table: ${table}
+    partitionBy: ["day(event_time)"]
+`;
+  const rollup = (table: string) => `  - topics: [${topic}]
+    table: ${table}
+    mode: rollup
+    rollup:
+      timeField: event_time
+      window: 1m
+      groupBy: [merchant]
+      measures: [count, sum(amount) as revenue]
+`;
+  const baseTable = `bench.${run}_append`;
+  const rawTable = `bench.${run}_raw`;
+  const rollupTable = `bench.${run}_rollup`;
+
+  log('baseline: plain append only');
+  const baseline = await runFloeUntil({ group: `${run}-append`, config: common(`${run}-append`) + raw(baseTable), tables: [baseTable], topic, records: EVENTS });
+  log(`baseline: ${Math.round(baseline.recordsPerS)} records/s, peak RSS ${baseline.peakRssMb} MB`);
+
+  log('raw append and rollup of the same topic in one process');
+  const both = await runFloeUntil({ group: `${run}-both`, config: common(`${run}-both`) + raw(rawTable) + rollup(rollupTable), tables: [rawTable, rollupTable], topic, records: EVENTS });
+  log(`raw + rollup: ${Math.round(both.recordsPerS)} records/s (${((both.recordsPerS / baseline.recordsPerS) * 100).toFixed(0)}% of plain append), peak RSS ${both.peakRssMb} MB`);
+
+  const rawRows = Number((await tableHead(rawTable))?.summary['total-records'] ?? 0);
+  const rollupRows = Number((await tableHead(rollupTable))?.summary['total-records'] ?? 0);
+  if (rawRows !== EVENTS) throw new Error(`raw table has ${rawRows} rows, ${EVENTS} were produced`);
+
+  execFileSync(`${ROOT}/scripts/stack`, ['up', 'trino'], { stdio: 'inherit' });
+  const perMinute = {
+    raw: `SELECT date_trunc('minute', event_time) AS window_start, merchant, count(*) AS orders, sum(amount) AS revenue FROM iceberg.bench.${run}_raw GROUP BY 1, 2`,
+    rollup: `SELECT window_start, merchant, sum("count") AS orders, sum(revenue) AS revenue FROM iceberg.bench.${run}_rollup GROUP BY 1, 2`,
+  };
+  // The answers, compared exactly (window, merchant, count, decimal revenue).
+  const answer = async (q: string) => (await trinoQuery(`${q} ORDER BY 1, 2`)).rows.map((r) => `${String(r.window_start)}|${String(r.merchant)}|${String(r.orders)}|${String(r.revenue)}`);
+  const [a, b] = [await answer(perMinute.raw), await answer(perMinute.rollup)];
+  const diff = a.length !== b.length ? -1 : a.findIndex((x, i) => x !== b[i]);
+  if (diff !== -1 || a.length === 0) throw new Error(`the rollup's answer differs from the raw table's: ${a.length} vs ${b.length} groups; first difference: ${a[diff] ?? '-'} vs ${b[diff] ?? '-'}`);
+  log(`answers equal: ${a.length} (window, merchant) groups`);
+  const question = (q: string) => `SELECT count(*) AS groups, sum(revenue) AS revenue, max(revenue) AS top FROM (${q})`;
+  const tRaw = await timed(question(perMinute.raw));
+  const tRollup = await timed(question(perMinute.rollup));
+  log(`trino: raw ${tRaw.ms.toFixed(0)} ms, rollup ${tRollup.ms.toFixed(0)} ms (median of 5 after a warm-up)`);
+  console.log(
+    `rollup records_per_s=${Math.round(both.recordsPerS)} raw_rows=${rawRows} rollup_rows=${rollupRows} reduction=${(rawRows / rollupRows).toFixed(1)} trino_raw_ms=${Math.round(tRaw.ms)} trino_rollup_ms=${Math.round(tRollup.ms)} query_speedup=${(tRaw.ms / tRollup.ms).toFixed(1)}`,
+  );
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
