@@ -26,6 +26,7 @@ trino_start() {
   local jh d; jh=$(java_home_for 24) || die "trino: Trino $TRINO_VERSION needs Java 24 or newer; install a JDK 24+ (e.g. Temurin 25)"
   d=$(svc_dir trino)
   mkdir -p "$d/etc/catalog" "$d/data"
+  rm -f "$d/etc/catalog/"*.properties
   cat >"$d/etc/node.properties" <<PROPS
 node.environment=floe
 node.id=floe-trino-1
@@ -53,6 +54,9 @@ discovery.uri=http://127.0.0.1:$FLOE_TRINO_PORT
 query.max-memory=1GB
 query.max-memory-per-node=1GB
 task.concurrency=2
+# CREATE CATALOG at run time: the demo and tests point Trino at Floe's embedded catalog this way.
+# Catalogs created that way live in etc/catalog until the next start, which clears them.
+catalog.management=dynamic
 PROPS
   cat >"$d/etc/log.properties" <<'PROPS'
 io.trino=WARN

@@ -241,3 +241,27 @@ export async function readCanonical(engine: Engine, ident: string, opts: PyOptio
   else rows = (await sparkQuery(`SELECT ${cols.map((c) => `\`${c.replace(/`/g, '``')}\``).join(', ')} FROM iceberg.\`${ns}\`.\`${table}\``)).rows;
   return canonicalRows(rows, schema);
 }
+
+/**
+ * Registers an Iceberg catalog in Trino at run time (the stack's Trino runs with dynamic catalog
+ * management), on a REST catalog such as Floe's embedded one, with the stack's S3 store. Any
+ * catalog of that name is replaced. `properties` adds or overrides connector properties
+ * (e.g. `iceberg.rest-catalog.security`/`iceberg.rest-catalog.oauth2.credential`).
+ */
+export async function trinoCatalog(name: string, restUri: string, properties: Record<string, string> = {}): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`trinoCatalog: '${name}' is not a plain lower-case catalog name`);
+  const props: Record<string, string> = {
+    'iceberg.catalog.type': 'rest',
+    'iceberg.rest-catalog.uri': restUri,
+    'fs.native-s3.enabled': 'true',
+    's3.endpoint': stack.s3.endpoint,
+    's3.path-style-access': 'true',
+    's3.region': stack.s3.region,
+    's3.aws-access-key': stack.s3.accessKeyId,
+    's3.aws-secret-key': stack.s3.secretAccessKey,
+    ...properties,
+  };
+  const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  await trinoQuery(`DROP CATALOG IF EXISTS ${name}`);
+  await trinoQuery(`CREATE CATALOG ${name} USING iceberg WITH (${Object.entries(props).map(([k, v]) => `"${k}" = ${q(v)}`).join(', ')})`);
+}
