@@ -18,6 +18,7 @@ import kafkajs from 'kafkajs';
 import { avroType, frame } from '../src/decode/index.js';
 import { RegistryClient } from '../src/decode/registry.js';
 import { trinoQuery } from '../test/helpers/engines.js';
+import { ORDER_SCHEMA, order } from '../test/helpers/orders.js';
 import { ROOT, stack, uniqueName } from '../test/helpers/stack.js';
 import { runFloeUntil, tableHead } from './lib/floe-process.js';
 
@@ -26,18 +27,6 @@ const MERCHANTS = Number(process.argv[3] ?? 1_000);
 const WINDOWS = 20;
 const log = (s: string) => console.log(`[rollup] ${s}`);
 
-const ORDER = {
-  type: 'record',
-  name: 'Order',
-  fields: [
-    { name: 'order_id', type: 'long' },
-    { name: 'merchant', type: 'string' },
-    { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 } },
-    { name: 'currency', type: 'string' },
-    { name: 'event_time', type: { type: 'long', logicalType: 'timestamp-micros' } },
-    { name: 'customer_id', type: 'long' },
-  ],
-};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -65,8 +54,8 @@ async function main(): Promise<void> {
   await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
   await admin.disconnect();
   const registry = new RegistryClient({ url: stack.registryUrl });
-  const id = await registry.register(`${topic}-value`, JSON.stringify(ORDER));
-  const type = avroType(ORDER);
+  const id = await registry.register(`${topic}-value`, JSON.stringify(ORDER_SCHEMA));
+  const type = avroType(ORDER_SCHEMA);
 
   // Event times: WINDOWS whole minutes, starting an hour ago on a minute boundary, in order.
   const base = (BigInt(Date.now() - 3_600_000) / 60_000n) * 60_000n * 1000n;
@@ -75,18 +64,11 @@ async function main(): Promise<void> {
   await producer.connect();
   log(`producing ${EVENTS} order events over ${MERCHANTS} merchants and ${WINDOWS} one-minute windows`);
   const t0 = Date.now();
+  const names = Array.from({ length: MERCHANTS }, (_, m) => `merchant-${String(m).padStart(4, '0')}`);
   for (let i = 0; i < EVENTS; i += 4_000) {
     const messages = [];
     for (let j = i; j < Math.min(EVENTS, i + 4_000); j++) {
-      const order = {
-        order_id: BigInt(j),
-        merchant: `merchant-${String((j * 7919) % MERCHANTS).padStart(4, '0')}`,
-        amount: BigInt(((j * 104_729) % 1_000_000) - 20_000), // refunds too: negative amounts
-        currency: 'EUR',
-        event_time: base + (BigInt(j) * span) / BigInt(EVENTS),
-        customer_id: BigInt(j % 100_003),
-      };
-      messages.push({ value: frame(id, type.toBuffer(order)), partition: j % 4 });
+      messages.push({ value: frame(id, type.toBuffer(order(j, names, base + (BigInt(j) * span) / BigInt(EVENTS)))), partition: j % 4 });
     }
     await producer.send({ topic, messages, acks: 1 });
   }
