@@ -1,0 +1,2 @@
+export { planRollup, type RollupPlan, type MeasurePlan, type GroupPlan } from './plan.js';
+export { RollupAggregator, LateEventError } from './aggregate.js';
