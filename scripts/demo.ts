@@ -1,8 +1,11 @@
 /**
  * npm run demo: Floe's main job end to end. Brings up Kafka, the schema registry, an Iceberg
- * REST catalog and an S3 store; produces a stream of Avro order events into a 4-partition topic;
- * runs `floe run` into a day-partitioned table; queries it with Trino (revenue per merchant and
- * the offsets stored in the table); then stops Floe with SIGTERM.
+ * REST catalog and an S3 store; produces a stream of Avro order events (some an hour late, three
+ * malformed) into a 4-partition topic; runs `floe run` with two mappings of that topic: a raw
+ * table partitioned by day and merchant, and a rollup (orders and revenue per merchant per
+ * minute); asks Trino for the revenue per merchant from both and checks them against what was
+ * produced, compares the per-minute totals of both tables, counts the dead-letter table, prints
+ * the offsets stored in the table, and stops Floe with SIGTERM. Ends with `demo ok`.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,31 +13,18 @@ import kafkajs from 'kafkajs';
 import { avroType, frame } from '../src/decode/index.js';
 import { RegistryClient } from '../src/decode/registry.js';
 import { RestCatalog, parseIdent } from '../src/iceberg/index.js';
+import { parseOffsets } from '../src/commit/index.js';
 import { ancestors, branchHead } from '../src/spec/metadata.js';
 import { trinoQuery } from '../test/helpers/engines.js';
+import { ORDER_SCHEMA, cents, order } from '../test/helpers/orders.js';
 import { ROOT, stack } from '../test/helpers/stack.js';
 
 const EVENTS = Number(process.env.DEMO_EVENTS ?? 20_000);
 const TOPIC = 'orders';
 const TABLE = 'demo.orders';
+const ROLLUP = 'demo.revenue_per_minute';
 const say = (s: string) => console.log(`\n== ${s}`);
 
-const ORDER = {
-  type: 'record',
-  name: 'Order',
-  namespace: 'demo',
-  fields: [
-    { name: 'order_id', type: 'long' },
-    { name: 'merchant', type: 'string' },
-    { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 } },
-    { name: 'currency', type: 'string' },
-    { name: 'event_time', type: { type: 'long', logicalType: 'timestamp-micros' } },
-    {
-      name: 'customer',
-      type: { type: 'record', name: 'Customer', fields: [{ name: 'id', type: 'long' }, { name: 'name', type: 'string' }, { name: 'country', type: ['null', 'string'], default: null }] },
-    },
-  ],
-};
 
 const MERCHANTS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'wonka'];
 
@@ -52,11 +42,11 @@ async function main(): Promise<void> {
   await admin.disconnect();
   const catalog = new RestCatalog({ uri: stack.restUrl });
   if (await catalog.tableExists(parseIdent(TABLE))) await catalog.dropTable(parseIdent(TABLE), true);
-  for (const t of ['demo.orders_dlq']) if (await catalog.tableExists(parseIdent(t))) await catalog.dropTable(parseIdent(t), true);
+  for (const t of ['demo.orders_dlq', ROLLUP, `${ROLLUP}_dlq`]) if (await catalog.tableExists(parseIdent(t))) await catalog.dropTable(parseIdent(t), true);
 
   const registry = new RegistryClient({ url: stack.registryUrl });
-  const schemaId = await registry.register(`${TOPIC}-value`, JSON.stringify(ORDER));
-  const type = avroType(ORDER);
+  const schemaId = await registry.register(`${TOPIC}-value`, JSON.stringify(ORDER_SCHEMA));
+  const type = avroType(ORDER_SCHEMA);
 
   const dir = `${ROOT}/.stack/demo`;
   mkdirSync(dir, { recursive: true });
@@ -88,6 +78,15 @@ mappings:
     format: avro
     partitionBy: ["day(event_time)", merchant]
     kafkaColumns: [partition, offset]
+  # The same topic, aggregated as it arrives: one row per minute and merchant per commit.
+  - topics: [${TOPIC}]
+    table: ${ROLLUP}
+    mode: rollup
+    rollup:
+      timeField: event_time
+      window: 1m
+      groupBy: [merchant]
+      measures: [count, sum(amount) as revenue]
 `,
   );
   say(`starting floe run -c ${configPath.replace(`${ROOT}/`, '')}`);
@@ -108,50 +107,65 @@ mappings:
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   const expected = new Map<string, bigint>();
+  // Event times over the last ten minutes; every 50th order arrives an hour late.
   const now = BigInt(Date.now()) * 1000n;
   for (let i = 0; i < EVENTS; i += 1000) {
     const messages = [];
     for (let j = i; j < Math.min(EVENTS, i + 1000); j++) {
-      const merchant = MERCHANTS[(j * 7) % MERCHANTS.length] as string;
-      const amount = BigInt(((j * 7919) % 100_000) + 99);
-      expected.set(merchant, (expected.get(merchant) ?? 0n) + amount);
-      const order = { order_id: BigInt(j), merchant, amount, currency: 'EUR', event_time: now - BigInt(j % 3) * 86_400_000_000n, customer: { id: BigInt(j % 997), name: `customer-${j % 997}`, country: j % 5 === 0 ? null : 'DE' } };
-      messages.push({ key: String(j), value: frame(schemaId, type.toBuffer(order)) });
+      const at = now - 600_000_000n + (BigInt(j) * 600_000_000n) / BigInt(EVENTS) - (j % 50 === 0 ? 3_600_000_000n : 0n);
+      const o = order(j, MERCHANTS, at);
+      expected.set(o.merchant, (expected.get(o.merchant) ?? 0n) + o.amount);
+      messages.push({ key: String(j), value: frame(schemaId, type.toBuffer(o)) });
     }
     await producer.send({ topic: TOPIC, messages });
   }
   await producer.send({ topic: TOPIC, messages: [{ value: Buffer.from('not avro at all') }, { value: frame(987654, Buffer.from([1, 2, 3])) }, { value: Buffer.from([0, 0, 0]) }] });
   await producer.disconnect();
 
-  say('waiting for the table to hold every event');
+  say(`waiting for both tables to hold every event (${EVENTS} orders + 3 malformed)`);
   const ident = parseIdent(TABLE);
-  let total = 0;
-  for (let i = 0; i < 120 && total < EVENTS; i++) {
-    await new Promise((r) => setTimeout(r, 1000));
+  const seen = async (table: string) => {
     try {
-      const head = branchHead((await catalog.loadTable(ident)).metadata);
-      total = Number(head?.summary['total-records'] ?? 0);
-      process.stdout.write(`\r   rows in ${TABLE}: ${total}   `);
+      const s = branchHead((await catalog.loadTable(parseIdent(table))).metadata)?.summary['floe.offsets.floe-demo'];
+      return s ? [...(parseOffsets(s).get(TOPIC)?.values() ?? [])].reduce((x, y) => x + y, 0) : 0;
     } catch {
-      // not created yet
+      return 0; // not created yet
     }
+  };
+  let counts = [0, 0];
+  for (let i = 0; i < 120 && counts.some((n) => n < EVENTS + 3); i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    counts = [await seen(TABLE), await seen(ROLLUP)];
+    process.stdout.write(`\r   records committed: ${TABLE} ${counts[0]}, ${ROLLUP} ${counts[1]}   `);
   }
   console.log();
+  const total = Number(branchHead((await catalog.loadTable(ident)).metadata)?.summary['total-records'] ?? 0);
 
-  say('querying with Trino: revenue per merchant');
+  say('querying with Trino: revenue per merchant, from the raw table and from the rollup');
   execFileSync(`${ROOT}/scripts/stack`, ['up', 'trino'], { stdio: 'inherit' });
-  const rev = await trinoQuery(`SELECT merchant, count(*) AS orders, sum(amount) AS revenue FROM iceberg.demo.orders GROUP BY merchant ORDER BY merchant`);
-  console.log('   merchant   orders   revenue (EUR)   expected');
-  let ok = true;
-  for (const r of rev.rows) {
-    const want = expected.get(String(r.merchant)) ?? 0n;
-    const got = String(r.revenue);
-    const wantStr = `${want / 100n}.${String(want % 100n).padStart(2, '0')}`;
-    if (got !== wantStr) ok = false;
-    console.log(`   ${String(r.merchant).padEnd(10)} ${String(r.orders).padStart(6)}   ${got.padStart(13)}   ${wantStr}${got === wantStr ? '' : '  MISMATCH'}`);
+  const raw = await trinoQuery(`SELECT merchant, count(*) AS orders, sum(amount) AS revenue FROM iceberg.${TABLE} GROUP BY merchant ORDER BY merchant`);
+  const rolled = new Map(
+    (await trinoQuery(`SELECT merchant, sum("count") AS orders, sum(revenue) AS revenue, count(*) AS partial_rows FROM iceberg.${ROLLUP} GROUP BY merchant`)).rows.map((r) => [String(r.merchant), r]),
+  );
+  console.log('   merchant   orders   revenue (raw table)   revenue (rollup)   produced        rollup rows');
+  let ok = raw.rows.length === MERCHANTS.length;
+  for (const r of raw.rows) {
+    const want = cents(expected.get(String(r.merchant)) ?? 0n);
+    const ru = rolled.get(String(r.merchant));
+    const same = String(r.revenue) === want && String(ru?.revenue) === want && String(ru?.orders) === String(r.orders);
+    if (!same) ok = false;
+    console.log(`   ${String(r.merchant).padEnd(10)} ${String(r.orders).padStart(6)}   ${String(r.revenue).padStart(19)}   ${String(ru?.revenue).padStart(16)}   ${want.padStart(13)}   ${String(ru?.partial_rows).padStart(11)}${same ? '' : '  MISMATCH'}`);
   }
-  const dlq = await trinoQuery(`SELECT count(*) AS n FROM iceberg.demo.orders_dlq`).catch(() => ({ rows: [{ n: 0 }] }));
-  console.log(`   dead-letter table demo.orders_dlq: ${String(dlq.rows[0]?.n)} records (3 malformed were produced)`);
+  // The question a rollup is for, asked of both tables: revenue per merchant per minute.
+  const perMinute = async (sql: string) => (await trinoQuery(`${sql} ORDER BY 1, 2`)).rows.map((r) => `${String(r.w)}|${String(r.merchant)}|${String(r.orders)}|${String(r.revenue)}`).join('\n');
+  const fromRaw = await perMinute(`SELECT date_trunc('minute', event_time) AS w, merchant, count(*) AS orders, sum(amount) AS revenue FROM iceberg.${TABLE} GROUP BY 1, 2`);
+  const fromRollup = await perMinute(`SELECT window_start AS w, merchant, sum("count") AS orders, sum(revenue) AS revenue FROM iceberg.${ROLLUP} GROUP BY 1, 2`);
+  const groups = fromRaw.split('\n').length;
+  const rollupRows = Number(branchHead((await catalog.loadTable(parseIdent(ROLLUP))).metadata)?.summary['total-records'] ?? 0);
+  if (fromRaw !== fromRollup) ok = false;
+  console.log(`   per merchant and minute: ${groups} (minute, merchant) totals, ${fromRaw === fromRollup ? 'identical' : 'DIFFERENT'} from both tables; the rollup holds ${rollupRows} rows for ${total} orders`);
+  const dlq = await trinoQuery(`SELECT count(*) AS n FROM iceberg.${TABLE}_dlq`).catch(() => ({ rows: [{ n: 0 }] }));
+  console.log(`   dead-letter table ${TABLE}_dlq: ${String(dlq.rows[0]?.n)} records (3 malformed were produced)`);
 
   say('offsets stored in the table (snapshot summary floe.offsets.floe-demo)');
   const meta = (await catalog.loadTable(ident)).metadata;
@@ -162,7 +176,7 @@ mappings:
   floe.kill('SIGTERM');
   const code = await exited;
   console.log(`   floe exited with code ${code}`);
-  console.log(`\ndemo ${ok && total === EVENTS && code === 0 ? 'ok' : 'FAILED'}: ${total} rows, ${rev.rows.length} merchants, ${((Date.now() - t0) / 1000).toFixed(0)} s. Stop the services with: scripts/stack down`);
+  console.log(`\ndemo ${ok && total === EVENTS && code === 0 ? 'ok' : 'FAILED'}: ${total} rows, ${raw.rows.length} merchants, ${((Date.now() - t0) / 1000).toFixed(0)} s. Stop the services with: scripts/stack down`);
   process.exit(ok && total === EVENTS && code === 0 ? 0 : 1);
 }
 

@@ -4,10 +4,18 @@ import type { FloeConfig, MappingConfig } from '../config/index.js';
 import { Decoder, declaredSchema, type Format } from '../decode/decoder.js';
 import type { RegistryClient } from '../decode/registry.js';
 import type { NestedField, Schema, Value } from '../spec/types.js';
+import { planRollup, type RollupPlan } from '../rollup/index.js';
 import { defaultDeadLetterTable, type RawRecord } from './dead-letter.js';
 
 export interface Mapping {
   readonly cfg: MappingConfig;
+  /** The config key of this mapping (`mappings[2]`), for messages. */
+  readonly key: string;
+  /**
+   * A rollup mapping's plan for a writer schema (checked against it once per schema id). Throws
+   * CONFIG_INVALID naming the key when the schema does not fit the rollup section.
+   */
+  rollupPlan?(schemaId: number, value: Schema): RollupPlan;
   readonly decoder: Decoder;
   /** The table a decoded value goes to; throws ROUTE_FAILED when it cannot be routed. */
   route(value: unknown): string;
@@ -29,17 +37,28 @@ const KAFKA_FIELD_TYPES: Record<string, NestedField['type']> = {
   headers: { type: 'map', keyId: 0, key: { type: 'string' }, valueId: 0, valueRequired: false, value: { type: 'binary' } },
 };
 
-export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: RegistryClient | undefined): Mapping {
-  // The config accepts rollup mappings (validated for issue 7), but the pipeline only appends:
-  // refuse them here rather than write raw rows into a rollup table.
-  if (cfg.mode !== 'append') {
-    throw new FloeError('CONFIG_INVALID', `mappings (table ${cfg.table}): mode '${cfg.mode}' is not implemented by this version of the sink yet; use mode: append`);
+/**
+ * Makes a configured mapping ready. `index` names it in messages; mappings with the same format
+ * and declared schema share one decoder from `decoders`, so a record that fans out to several
+ * tables is decoded once.
+ */
+export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: RegistryClient | undefined, index = 0, decoders = new Map<string, Decoder>()): Mapping {
+  const key = `mappings[${index}]`;
+  if (cfg.mode === 'rollup') {
+    if (cfg.route) throw new FloeError('CONFIG_INVALID', `${key}.route: routing by a field's value is not available with mode: rollup; write one rollup mapping per table instead`);
+    if (cfg.kafkaColumns.length) throw new FloeError('CONFIG_INVALID', `${key}.kafkaColumns: a rollup table has no per-record columns; remove kafkaColumns (group by a field instead)`);
   }
   const dl = cfg.deadLetter ?? config.deadLetter;
   if (dl.topic) throw new FloeError('CONFIG_INVALID', `deadLetter.topic is not supported yet; use deadLetter.table (or leave it out for ${defaultDeadLetterTable(cfg.table)})`);
   const deadLetterTable = dl.table ?? defaultDeadLetterTable(cfg.table);
   const declared = cfg.schema ? declaredSchema(cfg.schema) : undefined;
-  const decoder = new Decoder(cfg.format as Format, registry, declared);
+  const decoderKey = `${cfg.format}\u0000${cfg.schema ? JSON.stringify(cfg.schema) : ''}`;
+  let decoder = decoders.get(decoderKey);
+  if (!decoder) decoders.set(decoderKey, (decoder = new Decoder(cfg.format as Format, registry, declared)));
+  const rollup = cfg.mode === 'rollup' ? cfg.rollup : undefined;
+  const plans = new Map<number, RollupPlan>();
+  // A declared schema is known now: check the rollup against it at start.
+  if (rollup && declared) plans.set(0, planRollup(rollup, declared, key));
   const routeCfg = cfg.route;
   const targets = routeCfg ? [...new Set([...Object.values(routeCfg.tables), ...(routeCfg.default ? [routeCfg.default] : [])])] : [cfg.table];
   const path = routeCfg?.field.split('.') ?? [];
@@ -50,6 +69,16 @@ export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: R
   });
   return {
     cfg,
+    key,
+    ...(rollup
+      ? {
+          rollupPlan: (schemaId: number, value: Schema) => {
+            let p = plans.get(schemaId);
+            if (!p) plans.set(schemaId, (p = planRollup(rollup, value, key)));
+            return p;
+          },
+        }
+      : {}),
     decoder,
     deadLetterTable,
     tables: [...targets, deadLetterTable],

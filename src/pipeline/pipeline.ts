@@ -9,7 +9,7 @@ import { FloeError, isFloeError, describeError } from '../errors.js';
 import type { FloeConfig } from '../config/index.js';
 import { ConsumedPositions, planResume, tpKey } from '../commit/index.js';
 import type { RegistryClient } from '../decode/registry.js';
-import type { DecodedRecord } from '../decode/decoder.js';
+import type { DecodedRecord, Decoder } from '../decode/decoder.js';
 import { compileConverter } from '../decode/convert.js';
 import { parseIdent, type TableOps } from '../iceberg/index.js';
 import type { FileIO } from '../io/file-io.js';
@@ -24,6 +24,7 @@ import { DEAD_LETTER_SCHEMA, deadLetterRow } from './dead-letter.js';
 import { Lock } from './lock.js';
 import { buildMapping, withKafkaColumns, type Mapping } from './mapping.js';
 import { TableSink } from './table-sink.js';
+import { RollupAggregator, type RollupPlan } from '../rollup/index.js';
 
 export interface PipelineDeps {
   config: FloeConfig;
@@ -51,7 +52,8 @@ export class Pipeline {
   lastError: string | undefined;
 
   constructor(private readonly d: PipelineDeps) {
-    this.mappings = d.config.mappings.map((m) => buildMapping(m, d.config, d.registry));
+    const decoders = new Map<string, Decoder>();
+    this.mappings = d.config.mappings.map((m, i) => buildMapping(m, d.config, d.registry, i, decoders));
     for (const m of this.mappings) for (const t of m.tables) this.sink(t);
     this.consumer = new FloeConsumer(d.kafka, { ...d.config.kafka }, {
       onAssign: (parts) => this.onAssign(parts),
@@ -84,9 +86,32 @@ export class Pipeline {
   }
 
   async start(): Promise<void> {
+    await this.checkRollups();
     const topics = this.mappings.flatMap((m): Array<string | RegExp> => m.cfg.topics ?? [m.cfg.topicPattern as RegExp]);
     this.timer = setInterval(() => void this.tick(false), Math.min(1000, this.d.config.commit.interval));
     await this.consumer.start({ topics, fromBeginning: this.d.config.kafka.autoOffsetReset === 'earliest' });
+  }
+
+  /**
+   * Refuses at start a rollup that does not fit its topics' value schema: the declared one was
+   * checked when the mapping was built; for registry formats the latest `<topic>-value` schema
+   * is checked here when the subject exists (otherwise at the first record).
+   */
+  private async checkRollups(): Promise<void> {
+    for (const m of this.mappings) {
+      if (!m.rollupPlan || m.cfg.schema || !this.d.registry) continue;
+      for (const topic of m.cfg.topics ?? []) {
+        const latest = await this.d.registry.version(`${topic}-value`, 'latest').catch(() => undefined);
+        if (!latest) continue;
+        let schema: Schema;
+        try {
+          schema = await m.decoder.tableSchema(latest.id);
+        } catch {
+          continue; // not a schema this mapping can decode: its records will say so
+        }
+        m.rollupPlan(latest.id, schema);
+      }
+    }
   }
 
   private tablesOf(topic: string): string[] {
@@ -180,16 +205,24 @@ export class Pipeline {
     this.checkPressure();
   }
 
+  /** The last record decoded, so that mappings sharing a decoder (fan-out) decode it once. */
+  private memo: { decoder: Decoder; record: KafkaRecord; decoded: DecodedRecord } | undefined;
+
   /** One record for one mapping; synchronous unless a schema, a table or a flush must be awaited. */
   private process(m: Mapping, r: KafkaRecord, key: string): Promise<void> | void {
     const where = () => `${r.topic}[${r.partition}]@${r.offset}`;
     let decoded: DecodedRecord | undefined;
+    const memo = this.memo;
+    if (memo && memo.record === r && memo.decoder === m.decoder) return this.toTable(m, r, key, memo.decoded);
     try {
       decoded = m.decoder.decodeCached(r.value, where);
     } catch (err) {
       return this.deadLetter(m, r, key, err, m.cfg.table);
     }
-    if (decoded) return this.toTable(m, r, key, decoded);
+    if (decoded) {
+      this.memo = { decoder: m.decoder, record: r, decoded };
+      return this.toTable(m, r, key, decoded);
+    }
     return m.decoder.decode(r.value, where()).then(
       (d) => this.toTable(m, r, key, d),
       (err: unknown) => {
@@ -200,6 +233,7 @@ export class Pipeline {
   }
 
   private toTable(m: Mapping, r: KafkaRecord, key: string, decoded: DecodedRecord): Promise<void> | void {
+    if (m.rollupPlan) return this.toRollup(m, r, key, decoded);
     let table: string;
     try {
       table = m.route(decoded.value);
@@ -225,6 +259,49 @@ export class Pipeline {
       if (isFloeError(err) && (err.code === 'CONVERT_FAILED' || err.code === 'SCHEMA_INVALID' || err.code === 'TYPE_UNSUPPORTED' || err.code === 'VALUE_INVALID')) {
         return this.deadLetter(m, r, key, err, s.name);
       }
+      throw err;
+    }
+  }
+
+  /** Rollup sources: the value schema per (decoder, schema id), as a table created from it would have it. */
+  private readonly sources = new Map<string, Schema>();
+
+  /** A record of a rollup mapping: checked against the rollup, then added to its table's batch. */
+  private toRollup(m: Mapping, r: KafkaRecord, key: string, decoded: DecodedRecord): Promise<void> | void {
+    const s = this.sink(m.cfg.table);
+    if (!s.cursor.accepts(key, r.offset)) {
+      this.d.metrics.skipped.inc({ table: s.name });
+      return;
+    }
+    const sk = `${m.key}\u0000${decoded.schemaId}`;
+    const source = this.sources.get(sk);
+    if (!source) {
+      return m.decoder.tableSchema(decoded.schemaId).then((schema) => {
+        this.sources.set(sk, schema);
+        return this.toRollup(m, r, key, decoded);
+      });
+    }
+    let plan: RollupPlan;
+    try {
+      plan = (m.rollupPlan as NonNullable<Mapping['rollupPlan']>)(decoded.schemaId, source);
+    } catch (err) {
+      // A writer schema that lacks what the rollup reads: this record cannot be aggregated.
+      const e = new FloeError('CONVERT_FAILED', `schema id ${decoded.schemaId} does not fit the rollup: ${(err as Error).message}`);
+      return this.deadLetter(m, r, key, e, s.name);
+    }
+    if (!s.exists) return this.ensureTable(s, m, async () => plan.schema).then(() => this.toRollup(m, r, key, decoded));
+    try {
+      if (!s.aggregator) {
+        checkRollupTable(s.name, currentSchema((s.loaded as NonNullable<TableSink['loaded']>).metadata), plan);
+        s.aggregator = new RollupAggregator(plan);
+      } else if (plan !== s.aggregator.plan) {
+        checkRollupTable(s.name, s.aggregator.plan.schema, plan);
+      }
+      const row = m.decoder.converter(decoded.schemaId, source.fields)(decoded.value);
+      s.aggregate(row, r.timestamp, plan, r.size);
+    } catch (err) {
+      if (isFloeError(err) && err.retryable) throw err;
+      if (isFloeError(err) && (err.code === 'CONVERT_FAILED' || err.code === 'SCHEMA_INVALID' || err.code === 'VALUE_INVALID')) return this.deadLetter(m, r, key, err, s.name);
       throw err;
     }
   }
@@ -264,7 +341,7 @@ export class Pipeline {
     const base = await schemaOf();
     const schema = m ? withKafkaColumns(base, m) : base;
     const spec = m
-      ? buildSpec(schema, m.cfg.partitionBy)
+      ? buildSpec(schema, m.rollupPlan && m.cfg.partitionBy.length === 0 ? [{ column: 'window_start', transform: { kind: 'day' } }] : m.cfg.partitionBy)
       : buildSpec(schema, [{ column: 'failed_at', transform: { kind: 'day' } }]);
     await this.d.ops.catalog.ensureNamespace(s.ident.namespace);
     try {
@@ -379,5 +456,19 @@ export class Pipeline {
     if (!this.ready) reasons.push('partitions not assigned or being re-planned');
     if (this.lastError) reasons.push(`last error: ${this.lastError}`);
     return { ready: reasons.length === 0, reasons };
+  }
+}
+
+/**
+ * A rollup table must have the columns the rollup writes, with the same types: a table created by
+ * another version of the mapping (a measure added, a type changed) is refused for this record
+ * rather than written wrongly. Throws SCHEMA_INVALID, which sends the record to the dead-letter table.
+ */
+function checkRollupTable(table: string, have: Schema, plan: RollupPlan): void {
+  const cols = new Map(have.fields.map((f) => [f.name, JSON.stringify(f.type)]));
+  for (const f of plan.schema.fields) {
+    const t = cols.get(f.name);
+    if (t === undefined) throw new FloeError('SCHEMA_INVALID', `rollup table ${table} has no column '${f.name}'; it was created for another rollup section: drop it or name a new table`);
+    if (t !== JSON.stringify(f.type)) throw new FloeError('SCHEMA_INVALID', `rollup table ${table} column '${f.name}' is ${t}, this record's rollup gives ${JSON.stringify(f.type)}`);
   }
 }

@@ -14,6 +14,7 @@ import { COMMIT_ID_KEY, checkContiguity, offsetsAfter, offsetsKey, serializeOffs
 import type { DataFile } from '../spec/data-file.js';
 import { ancestors, branchHead } from '../spec/metadata.js';
 import type { Value } from '../spec/types.js';
+import type { RollupAggregator, RollupPlan } from '../rollup/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -23,6 +24,15 @@ interface PendingBatch {
   rows: number;
   commitId: string;
   cutAt: number;
+}
+
+/** A batch cut from the open one: its offset ranges, its data writer, and a rollup's partial rows. */
+export interface Cut {
+  ranges: Range[];
+  writer: TableWriter | undefined;
+  /** Records the batch took in (for a rollup, records aggregated, not rows). */
+  rows: number;
+  partials?: Array<{ [k: string]: Value }>;
 }
 
 export interface SinkContext {
@@ -45,6 +55,11 @@ export class TableSink {
   lastOffsetsOnlyAt = Date.now();
   /** Set when another process committed this table's range: the pipeline must re-seek. */
   fenced = false;
+  /**
+   * For a rollup table: the batch's partial aggregates. Rows are made from it when the batch is
+   * cut, and it is emptied with the batch (on a fence or a new assignment too).
+   */
+  aggregator: RollupAggregator | undefined;
 
   constructor(
     readonly name: string,
@@ -75,6 +90,15 @@ export class TableSink {
     return r;
   }
 
+  /** Adds a record to a rollup table's batch. Throws CONVERT_FAILED (nothing added) for a bad row. */
+  aggregate(row: { [k: string]: Value }, kafkaTs: number | undefined, plan: RollupPlan, size: number): void {
+    if (!this.aggregator) throw new FloeError('INTERNAL', `table ${this.name} is not a rollup table`);
+    const before = this.aggregator.bufferedBytes;
+    this.aggregator.add(row, kafkaTs, plan);
+    this.rows++;
+    this.bytes += this.aggregator.bufferedBytes - before + Math.min(size, 16);
+  }
+
   get bufferedBytes(): number {
     return this.bytes;
   }
@@ -93,6 +117,7 @@ export class TableSink {
     this.writer = undefined;
     this.rows = 0;
     this.bytes = 0;
+    this.aggregator?.clear();
     const p = this.pending;
     this.pending = undefined;
     await w?.abort().catch(() => undefined);
@@ -104,12 +129,12 @@ export class TableSink {
    * while no record is half-processed (the pipeline holds its batch lock). Returns false when
    * there is nothing to commit.
    */
-  cut(positions: ConsumedPositions, offsetsOnly: boolean): { ranges: Range[]; writer: TableWriter | undefined; rows: number } | undefined {
+  cut(positions: ConsumedPositions, offsetsOnly: boolean): Cut | undefined {
     if (this.pending || !this.loaded) return undefined;
     if (this.rows === 0 && !offsetsOnly) return undefined;
     const ranges = this.cursor.cut(positions);
     if (ranges.length === 0) return undefined;
-    const cut = { ranges, writer: this.writer, rows: this.rows };
+    const cut: Cut = { ranges, writer: this.writer, rows: this.rows, ...(this.aggregator ? { partials: this.aggregator.drain() } : {}) };
     this.writer = undefined;
     this.rows = 0;
     this.bytes = 0;
@@ -117,8 +142,17 @@ export class TableSink {
   }
 
   /** Closes a cut batch's files and makes it the pending batch. */
-  async seal(cut: { ranges: Range[]; writer: TableWriter | undefined; rows: number }): Promise<void> {
-    const files = cut.writer ? await cut.writer.close() : [];
+  async seal(cut: Cut): Promise<void> {
+    let writer = cut.writer;
+    if (cut.partials?.length) {
+      // A rollup batch: its partial rows, written now (the aggregation ran as records came).
+      writer = new TableWriter((this.loaded as LoadedTable).metadata, this.ctx.io, this.ctx.writer);
+      for (const row of cut.partials) {
+        const r = writer.write(row);
+        if (r) await r;
+      }
+    }
+    const files = writer ? await writer.close() : [];
     for (const f of files) {
       this.ctx.metrics.filesWritten.inc({ table: this.name });
       this.ctx.metrics.bytesWritten.inc({ table: this.name }, f.fileSizeInBytes);

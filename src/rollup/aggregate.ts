@@ -62,8 +62,7 @@ export class RollupAggregator {
    * The window start (µs) of a converted source row, or an error naming the field. `kafkaTs` is
    * the record's Kafka timestamp in ms.
    */
-  windowOf(row: Row, kafkaTs: number | undefined): bigint {
-    const p = this.plan;
+  windowOf(row: Row, kafkaTs: number | undefined, p: RollupPlan = this.plan): bigint {
     let t: bigint;
     if (p.timePath) {
       const v = read(row, p.timePath);
@@ -82,10 +81,13 @@ export class RollupAggregator {
     return floorDiv(t, p.windowUs) * p.windowUs;
   }
 
-  /** Adds one record's converted source row. Throws CONVERT_FAILED (nothing added) for a bad row. */
-  add(row: Row, kafkaTs: number | undefined): void {
-    const p = this.plan;
-    const ws = this.windowOf(row, kafkaTs);
+  /**
+   * Adds one record's converted source row. Throws CONVERT_FAILED (nothing added) for a bad row.
+   * `p` reads this record when its writer schema differs from the one the table was planned
+   * from (its rows have the same columns; see Pipeline).
+   */
+  add(row: Row, kafkaTs: number | undefined, p: RollupPlan = this.plan): void {
+    const ws = this.windowOf(row, kafkaTs, p);
     const groups = p.groups.map((g) => read(row, g.path) ?? null);
     let key = String(ws);
     for (const g of groups) key += `\u0001${keyPart(g)}`;
