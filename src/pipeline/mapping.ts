@@ -5,6 +5,8 @@ import { Decoder, declaredSchema, type Format } from '../decode/decoder.js';
 import type { RegistryClient } from '../decode/registry.js';
 import type { NestedField, Schema, Value } from '../spec/types.js';
 import { planRollup, type RollupPlan } from '../rollup/index.js';
+import { buildSpec } from '../spec/partition.js';
+import type { RollupConfig } from '../config/mapping.js';
 import { defaultDeadLetterTable, type RawRecord } from './dead-letter.js';
 
 export interface Mapping {
@@ -21,7 +23,10 @@ export interface Mapping {
   route(value: unknown): string;
   /** Every table this mapping may write, dead-letter table included. */
   readonly tables: readonly string[];
-  readonly deadLetterTable: string;
+  /** The dead-letter table, unless dead letters go to a topic. */
+  readonly deadLetterTable: string | undefined;
+  /** The dead-letter topic, when configured instead of a table. */
+  readonly deadLetterTopic: string | undefined;
   matches(topic: string): boolean;
   /** The `_kafka` column's struct fields (empty when no Kafka columns were asked for). */
   readonly kafkaFields: readonly NestedField[];
@@ -49,8 +54,8 @@ export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: R
     if (cfg.kafkaColumns.length) throw new FloeError('CONFIG_INVALID', `${key}.kafkaColumns: a rollup table has no per-record columns; remove kafkaColumns (group by a field instead)`);
   }
   const dl = cfg.deadLetter ?? config.deadLetter;
-  if (dl.topic) throw new FloeError('CONFIG_INVALID', `deadLetter.topic is not supported yet; use deadLetter.table (or leave it out for ${defaultDeadLetterTable(cfg.table)})`);
-  const deadLetterTable = dl.table ?? defaultDeadLetterTable(cfg.table);
+  const deadLetterTopic = dl.topic;
+  const deadLetterTable = deadLetterTopic ? undefined : (dl.table ?? defaultDeadLetterTable(cfg.table));
   const declared = cfg.schema ? declaredSchema(cfg.schema) : undefined;
   const decoderKey = `${cfg.format}\u0000${cfg.schema ? JSON.stringify(cfg.schema) : ''}`;
   let decoder = decoders.get(decoderKey);
@@ -58,7 +63,7 @@ export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: R
   const rollup = cfg.mode === 'rollup' ? cfg.rollup : undefined;
   const plans = new Map<number, RollupPlan>();
   // A declared schema is known now: check the rollup against it at start.
-  if (rollup && declared) plans.set(0, planRollup(rollup, declared, key));
+  if (rollup && declared) plans.set(0, planRollupTable(cfg, rollup, declared, key));
   const routeCfg = cfg.route;
   const targets = routeCfg ? [...new Set([...Object.values(routeCfg.tables), ...(routeCfg.default ? [routeCfg.default] : [])])] : [cfg.table];
   const path = routeCfg?.field.split('.') ?? [];
@@ -74,14 +79,15 @@ export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: R
       ? {
           rollupPlan: (schemaId: number, value: Schema) => {
             let p = plans.get(schemaId);
-            if (!p) plans.set(schemaId, (p = planRollup(rollup, value, key)));
+            if (!p) plans.set(schemaId, (p = planRollupTable(cfg, rollup, value, key)));
             return p;
           },
         }
       : {}),
     decoder,
     deadLetterTable,
-    tables: [...targets, deadLetterTable],
+    deadLetterTopic,
+    tables: deadLetterTable ? [...targets, deadLetterTable] : targets,
     kafkaFields,
     matches: (topic) => (cfg.topics ? cfg.topics.includes(topic) : (cfg.topicPattern as RegExp).test(topic)),
     route: (value) => {
@@ -112,4 +118,24 @@ export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: R
 export function withKafkaColumns(schema: Schema, m: Mapping): Schema {
   if (m.kafkaFields.length === 0) return schema;
   return { ...schema, fields: [...schema.fields, { id: 9_999, name: '_kafka', required: false, type: { type: 'struct', fields: m.kafkaFields } }] };
+}
+
+/** The partitioning of a rollup table when the mapping configures none: by day of the window. */
+export const ROLLUP_PARTITIONING = [{ column: 'window_start', transform: { kind: 'day' as const } }];
+
+/**
+ * Plans a rollup against a value schema and checks the mapping's partitionBy against the rollup
+ * table (which has window_start, window_end, the group columns and the measures, not the
+ * value's fields). Errors are CONFIG_INVALID and name the key.
+ */
+function planRollupTable(cfg: MappingConfig, rollup: RollupConfig, value: Schema, key: string): RollupPlan {
+  const plan = planRollup(rollup, value, key);
+  cfg.partitionBy.forEach((p, j) => {
+    try {
+      buildSpec(plan.schema, [p]);
+    } catch (err) {
+      throw new FloeError('CONFIG_INVALID', `${key}.partitionBy[${j}]: ${(err as Error).message}; a rollup table is partitioned by its own columns (e.g. "day(window_start)" or a group-by column)`);
+    }
+  });
+  return plan;
 }

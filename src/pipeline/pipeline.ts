@@ -20,9 +20,9 @@ import { buildSpec, specToJson } from '../spec/partition.js';
 import { schemaToJson } from '../spec/schema.js';
 import { currentSchema } from '../spec/metadata.js';
 import type { Schema, Value } from '../spec/types.js';
-import { DEAD_LETTER_SCHEMA, deadLetterRow } from './dead-letter.js';
+import { DEAD_LETTER_SCHEMA, DeadLetterTopics, deadLetterMessage, deadLetterRow } from './dead-letter.js';
 import { Lock } from './lock.js';
-import { buildMapping, withKafkaColumns, type Mapping } from './mapping.js';
+import { buildMapping, ROLLUP_PARTITIONING, withKafkaColumns, type Mapping } from './mapping.js';
 import { TableSink } from './table-sink.js';
 import { RollupAggregator, type RollupPlan } from '../rollup/index.js';
 
@@ -41,6 +41,8 @@ export class Pipeline {
   private readonly sinks = new Map<string, TableSink>();
   private readonly positions = new ConsumedPositions();
   private readonly lock = new Lock();
+  /** Dead letters bound for topics, flushed before each fetch's batch lock is let go. */
+  private readonly dlqTopics = new DeadLetterTopics(() => this.d.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
   private readonly converters = new Map<string, (v: unknown) => { [k: string]: Value }>();
   private readonly consumer: FloeConsumer;
   private timer: NodeJS.Timeout | undefined;
@@ -54,6 +56,13 @@ export class Pipeline {
   constructor(private readonly d: PipelineDeps) {
     const decoders = new Map<string, Decoder>();
     this.mappings = d.config.mappings.map((m, i) => buildMapping(m, d.config, d.registry, i, decoders));
+    // A rollup table holds partial aggregates only: no other mapping may write rows into it.
+    this.mappings.forEach((m, i) => {
+      if (!m.rollupPlan) return;
+      this.mappings.forEach((o, j) => {
+        if (j !== i && o.tables.includes(m.cfg.table)) throw new FloeError('CONFIG_INVALID', `${o.key}: writes to ${m.cfg.table}, which is the rollup table of ${m.key}; give each rollup its own table`);
+      });
+    });
     for (const m of this.mappings) for (const t of m.tables) this.sink(t);
     this.consumer = new FloeConsumer(d.kafka, { ...d.config.kafka }, {
       onAssign: (parts) => this.onAssign(parts),
@@ -88,6 +97,7 @@ export class Pipeline {
   async start(): Promise<void> {
     await this.checkRollups();
     const topics = this.mappings.flatMap((m): Array<string | RegExp> => m.cfg.topics ?? [m.cfg.topicPattern as RegExp]);
+    await this.ensureDeadLetterTopics();
     this.timer = setInterval(() => void this.tick(false), Math.min(1000, this.d.config.commit.interval));
     await this.consumer.start({ topics, fromBeginning: this.d.config.kafka.autoOffsetReset === 'earliest' });
   }
@@ -175,6 +185,10 @@ export class Pipeline {
     await this.lock.run(async () => {
       let n = 0;
       let bytes = 0;
+      // A heartbeat that fails means this member may have lost its partitions (session timeout,
+      // rebalance): kafkajs rejoins and the join re-plans from the tables.
+      let groupError: unknown;
+      const beat = () => heartbeat().catch((err: unknown) => Promise.reject((groupError = err ?? new Error('heartbeat failed'))));
       try {
         for (const r of records) {
           const key = tpKey(r.topic, r.partition);
@@ -185,13 +199,30 @@ export class Pipeline {
             const p = this.process(m, r, key);
             if (p) await p;
           }
-          if ((n & 2047) === 0) await heartbeat();
+          if ((n & 2047) === 0) await beat();
         }
+        // Dead letters for topics are acknowledged before the lock is let go, so that no batch
+        // cut covers an offset whose dead letter the broker does not have.
+        await this.dlqTopics.flush();
       } catch (err) {
+        this.dlqTopics.clear();
+        if (groupError !== undefined) {
+          // What this fetch buffered may be another member's by now: nothing is cut until the
+          // rejoin's onAssign discards the open batches and re-plans (a batch cut earlier is
+          // still fenced by contiguity). No outage pause: this is not a service fault. Should
+          // no rejoin come, re-plan after a session timeout.
+          this.positions.assign(new Map());
+          this.ready = false;
+          this.d.log.warn({ err: describeError(groupError) }, 'heartbeat failed while processing a fetch (session timeout or rebalance): dropping it, the rejoin re-plans from the tables');
+          setTimeout(() => {
+            if (!this.ready && !this.stopped) this.consumer.replan();
+          }, this.d.config.kafka.sessionTimeout).unref();
+          throw groupError;
+        }
         // A whole-service fault (catalog, store or registry unavailable): nothing may be
         // skipped, so drop everything buffered and resume from the tables after a pause.
         this.lastError = describeError(err);
-        this.d.log.error({ err: describeError(err) }, 'processing stopped by a service error; re-reading from the tables after a pause');
+        this.d.log.error({ err: describeError(err) }, isFloeError(err, 'CONFIG_INVALID') ? 'processing stopped: the config does not fit the records; fix it and restart (retrying after a pause)' : 'processing stopped by a service error; re-reading from the tables after a pause');
         this.outageUntil = Date.now() + 5000;
         this.positions.assign(new Map());
         setTimeout(() => this.consumer.replan(), 5000);
@@ -285,7 +316,11 @@ export class Pipeline {
     try {
       plan = (m.rollupPlan as NonNullable<Mapping['rollupPlan']>)(decoded.schemaId, source);
     } catch (err) {
-      // A writer schema that lacks what the rollup reads: this record cannot be aggregated.
+      // Before the rollup table exists, no schema has fit the rollup yet: the config is wrong
+      // for this topic, so stop (nothing skipped) and say which key, rather than send every
+      // record to the dead-letter table. Once the table exists, a writer schema that lacks
+      // what the rollup reads is one producer's fault: its records go to the dead-letter table.
+      if (!s.exists) throw new FloeError('CONFIG_INVALID', `${r.topic} (schema id ${decoded.schemaId}): ${(err as Error).message}`);
       const e = new FloeError('CONVERT_FAILED', `schema id ${decoded.schemaId} does not fit the rollup: ${(err as Error).message}`);
       return this.deadLetter(m, r, key, e, s.name);
     }
@@ -298,7 +333,7 @@ export class Pipeline {
         checkRollupTable(s.name, s.aggregator.plan.schema, plan);
       }
       const row = m.decoder.converter(decoded.schemaId, source.fields)(decoded.value);
-      s.aggregate(row, r.timestamp, plan, r.size);
+      s.aggregate(row, r.timestamp, plan);
     } catch (err) {
       if (isFloeError(err) && err.retryable) throw err;
       if (isFloeError(err) && (err.code === 'CONVERT_FAILED' || err.code === 'SCHEMA_INVALID' || err.code === 'VALUE_INVALID')) return this.deadLetter(m, r, key, err, s.name);
@@ -319,7 +354,16 @@ export class Pipeline {
   }
 
   private async deadLetter(m: Mapping, r: KafkaRecord, key: string, err: unknown, target: string | undefined): Promise<void> {
-    const s = this.sink(m.deadLetterTable);
+    if (m.deadLetterTopic) {
+      // Rule 2 for a topic: the record is re-sent while a table of the mapping has not committed
+      // past it (at least once into the topic; DeadLetterTopics says why).
+      if (!m.tables.some((t) => this.sink(t).cursor.accepts(key, r.offset))) return;
+      this.d.metrics.deadLetters.inc({ table: m.cfg.table, code: isFloeError(err) ? err.code : 'INTERNAL' });
+      this.d.log.warn({ record: `${r.topic}[${r.partition}]@${r.offset}`, error: describeError(err), deadLetterTopic: m.deadLetterTopic }, 'record sent to the dead-letter topic');
+      this.dlqTopics.add(m.deadLetterTopic, deadLetterMessage(r, err, target, this.d.config.kafka.groupId));
+      return;
+    }
+    const s = this.sink(m.deadLetterTable as string);
     if (!s.cursor.accepts(key, r.offset)) return;
     if (!s.exists) await this.ensureTable(s, undefined, async () => DEAD_LETTER_SCHEMA);
     this.d.metrics.deadLetters.inc({ table: m.cfg.table, code: isFloeError(err) ? err.code : 'INTERNAL' });
@@ -341,7 +385,7 @@ export class Pipeline {
     const base = await schemaOf();
     const schema = m ? withKafkaColumns(base, m) : base;
     const spec = m
-      ? buildSpec(schema, m.rollupPlan && m.cfg.partitionBy.length === 0 ? [{ column: 'window_start', transform: { kind: 'day' } }] : m.cfg.partitionBy)
+      ? buildSpec(schema, m.rollupPlan && m.cfg.partitionBy.length === 0 ? ROLLUP_PARTITIONING : m.cfg.partitionBy)
       : buildSpec(schema, [{ column: 'failed_at', transform: { kind: 'day' } }]);
     await this.d.ops.catalog.ensureNamespace(s.ident.namespace);
     try {
@@ -415,7 +459,38 @@ export class Pipeline {
       return;
     }
     await this.commitHint();
+    this.updateLag();
     this.checkPressure();
+  }
+
+  /** `floe_partition_lag_records`: per table and assigned partition, log end (as last fetched) minus the table's offset. */
+  private updateLag(): void {
+    for (const p of this.consumer.lag()) {
+      if (p.highWatermark === undefined) continue;
+      const key = tpKey(p.topic, p.partition);
+      for (const t of this.tablesOf(p.topic)) {
+        const pos = this.sinks.get(t)?.cursor.position(key);
+        if (pos !== undefined) this.d.metrics.lag.set({ table: t, topic: p.topic, partition: String(p.partition) }, Math.max(0, p.highWatermark - pos));
+      }
+    }
+  }
+
+  /** Creates missing dead-letter topics at start (as Kafka Connect does for its DLQ), with the broker's defaults. */
+  private async ensureDeadLetterTopics(): Promise<void> {
+    const topics = [...new Set(this.mappings.flatMap((m) => (m.deadLetterTopic ? [m.deadLetterTopic] : [])))];
+    if (!topics.length) return;
+    const admin = this.d.kafka.admin();
+    try {
+      await admin.connect();
+      const have = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !have.has(t));
+      if (missing.length) await admin.createTopics({ topics: missing.map((topic) => ({ topic })), waitForLeaders: true });
+      if (missing.length) this.d.log.info({ topics: missing }, 'created dead-letter topics');
+    } catch (err) {
+      throw new FloeError('KAFKA_ERROR', `dead-letter topics ${topics.join(', ')}: cannot check or create them: ${(err as Error).message}; create them, or grant the principal CREATE and DESCRIBE`, { cause: err, retryable: true });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   /** Rule 7: the group's Kafka offsets follow the slowest table of each partition. */
@@ -449,6 +524,7 @@ export class Pipeline {
       if (![...this.sinks.values()].some((s) => s.hasPending || s.openRows > 0)) break;
     }
     await this.consumer.stop();
+    await this.dlqTopics.close().catch(() => undefined);
   }
 
   health(): { ready: boolean; reasons: string[] } {

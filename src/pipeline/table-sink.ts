@@ -91,12 +91,13 @@ export class TableSink {
   }
 
   /** Adds a record to a rollup table's batch. Throws CONVERT_FAILED (nothing added) for a bad row. */
-  aggregate(row: { [k: string]: Value }, kafkaTs: number | undefined, plan: RollupPlan, size: number): void {
+  aggregate(row: { [k: string]: Value }, kafkaTs: number | undefined, plan: RollupPlan): void {
     if (!this.aggregator) throw new FloeError('INTERNAL', `table ${this.name} is not a rollup table`);
     const before = this.aggregator.bufferedBytes;
     this.aggregator.add(row, kafkaTs, plan);
     this.rows++;
-    this.bytes += this.aggregator.bufferedBytes - before + Math.min(size, 16);
+    // What the batch holds is the map, not the records: a hot key costs nothing more per event.
+    this.bytes += this.aggregator.bufferedBytes - before;
   }
 
   get bufferedBytes(): number {
