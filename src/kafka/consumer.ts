@@ -6,7 +6,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 import type { KafkaSettings } from './client.js';
-import { KafkaConsumer } from './group-consumer.js';
+import { KafkaConsumer, type PartitionLag } from './group-consumer.js';
 import type { KafkaRecord, TopicPartition, TopicPartitionOffset } from './types.js';
 
 export { createKafka, type KafkaSettings } from './client.js';
@@ -57,6 +57,11 @@ export class FloeConsumer {
 
   get assignment(): readonly TopicPartition[] {
     return this.inner?.assignment ?? [];
+  }
+
+  /** Per assigned partition: the next offset to deliver and the high watermark of the last fetch. */
+  lag(): PartitionLag[] {
+    return this.inner?.lag() ?? [];
   }
 
   async commitHint(offsets: TopicPartitionOffset[]): Promise<void> {
