@@ -7,14 +7,14 @@
  *   crash trials=<t> produced=<n> rows=<r> distinct=<d> duplicates=<x> missing=<y>
  * and the command fails unless duplicates=0 and missing=0.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import kafkajs from 'kafkajs';
 import { avroType, frame } from '../src/decode/index.js';
 import { RegistryClient } from '../src/decode/registry.js';
 import { RestCatalog, parseIdent } from '../src/iceberg/index.js';
 import { branchHead } from '../src/spec/metadata.js';
 import { trinoQuery } from '../test/helpers/engines.js';
+import { spawnFloe, stackConfig, writeConfig } from '../test/helpers/floe.js';
 import { ROOT, stack, uniqueName } from '../test/helpers/stack.js';
 
 const TRIALS = Number(process.argv[2] ?? 20);
@@ -40,39 +40,21 @@ async function main(): Promise<void> {
   const type = avroType(SCHEMA);
 
   const dir = `${ROOT}/.stack/crash/${run}`;
-  mkdirSync(dir, { recursive: true });
-  const config = `${dir}/floe.yaml`;
-  writeFileSync(
-    config,
-    `kafka:
-  brokers: ["${stack.kafkaBrokers[0]}"]
-  groupId: ${run}
-  sessionTimeout: 6s
-registry:
-  url: ${stack.registryUrl}
-catalog:
-  uri: ${stack.restUrl}
-storage:
-  s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} }
-commit:
-  interval: 1s
-http:
-  port: 0
-mappings:
-  - topics: [${topic}]
+  const config = writeConfig(
+    dir,
+    stackConfig({
+      group: run,
+      kafka: '  sessionTimeout: 6s\n',
+      extra: 'commit:\n  interval: 1s\n',
+      mappings: `  - topics: [${topic}]
     table: ${table}
     partitionBy: ["bucket(4, id)"]
 `,
+    }),
   );
 
   let seq = 0;
-  const start = (name: string): ChildProcess => {
-    const out = createWriteStream(`${dir}/${name}-${seq++}.log`);
-    const p = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'run', '-c', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-    p.stdout?.pipe(out);
-    p.stderr?.pipe(out);
-    return p;
-  };
+  const start = (name: string): ChildProcess => spawnFloe(config, `${dir}/${name}-${seq++}.log`);
   const instances: Record<string, ChildProcess> = { a: start('a'), b: start('b') };
 
   // Producer: N unique ids, spread over the run.

@@ -1,0 +1,44 @@
+/** Floe as a child process for tests, benchmarks and the demo: a config on the local stack and `floe run`. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { ROOT, stack } from './stack.js';
+
+/**
+ * A config file on the stack's Kafka, registry, REST catalog and S3 store. `extra` is YAML put
+ * before `mappings:` (commit interval, memory limit...), `kafka` lines added to the kafka section
+ * (indented two spaces); `mappings` is the YAML list that follows.
+ */
+export function stackConfig(o: { group: string; mappings: string; extra?: string; kafka?: string; catalogUri?: string }): string {
+  return `kafka:
+  brokers: ["${stack.kafkaBrokers[0]}"]
+  groupId: ${o.group}
+${o.kafka ?? ''}registry:
+  url: ${stack.registryUrl}
+catalog:
+  uri: ${o.catalogUri ?? stack.restUrl}
+storage:
+  s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} }
+http:
+  port: 0
+${o.extra ?? ''}mappings:
+${o.mappings}`;
+}
+
+/** Writes `config` to `dir`/floe.yaml and returns its path. */
+export function writeConfig(dir: string, config: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/floe.yaml`, config);
+  return `${dir}/floe.yaml`;
+}
+
+/**
+ * Starts `floe run -c config`, its output appended to `log`. `nodeArgs` go to node (e.g.
+ * --cpu-prof); `env` is added to this process's environment.
+ */
+export function spawnFloe(config: string, log: string, o: { nodeArgs?: string[]; env?: Record<string, string> } = {}): ChildProcess {
+  const out = createWriteStream(log, { flags: 'a' });
+  const p = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', `${ROOT}/src/main.ts`, 'run', '-c', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
+  p.stdout?.pipe(out);
+  p.stderr?.pipe(out);
+  return p;
+}
