@@ -8,6 +8,7 @@ import { topicOffsets } from './kafka/consumer.js';
 import { storedOffsets } from './commit/index.js';
 import { ancestors, branchHead } from './spec/metadata.js';
 import { parseIdent } from './iceberg/index.js';
+import { defaultDeadLetterTable } from './pipeline/index.js';
 import { registerCatalogCommand } from '../catalog/index.js';
 
 function configOrExit(path: string): FloeConfig {
@@ -109,10 +110,24 @@ export function buildCli(): Command {
       const config = configOrExit(opts.config);
       const c = createClients(config, createLogger({ level: 'warn' }));
       const rows: Array<Record<string, unknown>> = [];
+      let existing: string[] | undefined;
       for (const m of config.mappings) {
-        const topics = m.topics ?? [];
+        let topics = m.topics;
+        if (!topics) {
+          if (!existing) {
+            const admin = c.kafka.admin();
+            await admin.connect();
+            existing = (await admin.listTopics()).sort();
+            await admin.disconnect();
+          }
+          topics = existing.filter((t) => (m.topicPattern as RegExp).test(t));
+        }
         const offsets = await topicOffsets(c.kafka, topics, config.kafka.groupId);
-        for (const table of [m.table]) {
+        // Every table the mapping writes: its routes (or its table) and its dead-letter table.
+        const dl = m.deadLetter ?? config.deadLetter;
+        const targets = m.route ? [...Object.values(m.route.tables), ...(m.route.default ? [m.route.default] : [])] : [m.table];
+        const tables = [...new Set([...targets, ...(dl.topic ? [] : [dl.table ?? defaultDeadLetterTable(m.table)])])];
+        for (const table of tables) {
           let stored = new Map<string, Map<number, number>>() as ReturnType<typeof storedOffsets>;
           let age: number | undefined;
           try {
@@ -122,6 +137,7 @@ export function buildCli(): Command {
             age = head ? Math.round((Date.now() - head.timestampMs) / 1000) : undefined;
           } catch (err) {
             if (!isFloeError(err, 'NOT_FOUND')) throw err;
+            if (!targets.includes(table)) continue; // a dead-letter table that never got a record
           }
           for (const [k, o] of offsets) {
             const [topic, p] = k.split('\u0000') as [string, string];

@@ -98,7 +98,10 @@ export class Pipeline {
     await this.checkRollups();
     const topics = this.mappings.flatMap((m): Array<string | RegExp> => m.cfg.topics ?? [m.cfg.topicPattern as RegExp]);
     await this.ensureDeadLetterTopics();
-    this.timer = setInterval(() => void this.tick(false), Math.min(1000, this.d.config.commit.interval));
+    this.timer = setInterval(() => {
+      this.updateLag();
+      void this.tick(false);
+    }, Math.min(1000, this.d.config.commit.interval));
     await this.consumer.start({ topics, fromBeginning: this.d.config.kafka.autoOffsetReset === 'earliest' });
   }
 
@@ -463,7 +466,10 @@ export class Pipeline {
     this.checkPressure();
   }
 
-  /** `floe_partition_lag_records`: per table and assigned partition, log end (as last fetched) minus the table's offset. */
+  /**
+   * `floe_partition_lag_records`: per table and assigned partition, the log end as last fetched
+   * minus the table's committed offset (records buffered but not committed count as lag).
+   */
   private updateLag(): void {
     for (const p of this.consumer.lag()) {
       if (p.highWatermark === undefined) continue;
