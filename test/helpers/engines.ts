@@ -96,6 +96,8 @@ function trinoRaw(v: unknown, t: TrinoType): unknown {
 export interface QueryResult {
   columns: string[];
   rows: Row[];
+  /** Trino's own figures for the query (its last page's stats), when the engine gives them. */
+  stats?: { elapsedTimeMillis?: number; cpuTimeMillis?: number; processedRows?: number; processedBytes?: number };
 }
 
 export async function trinoQuery(sql: string, options: { catalog?: string; schema?: string } = {}): Promise<QueryResult> {
@@ -111,6 +113,7 @@ export async function trinoQuery(sql: string, options: { catalog?: string; schem
   let next: () => Promise<Response> = post;
   let columns: Array<{ name: string; typeSignature: TrinoType }> | undefined;
   const rows: Row[] = [];
+  let stats: QueryResult['stats'];
   for (;;) {
     const res = await next();
     // 429/503: the coordinator asks the client to repeat the same request a little later.
@@ -124,7 +127,9 @@ export async function trinoQuery(sql: string, options: { catalog?: string; schem
       columns?: Array<{ name: string; typeSignature: TrinoType }>;
       data?: unknown[][];
       error?: { message: string; errorName: string };
+      stats?: QueryResult['stats'];
     };
+    stats = page.stats ?? stats;
     if (page.error) throw new Error(`trino: ${page.error.errorName}: ${page.error.message}\n  in: ${sql}`);
     columns ??= page.columns;
     for (const d of page.data ?? []) {
@@ -135,7 +140,7 @@ export async function trinoQuery(sql: string, options: { catalog?: string; schem
     if (!uri) break;
     next = () => fetch(uri, { headers });
   }
-  return { columns: (columns ?? []).map((c) => c.name), rows };
+  return { columns: (columns ?? []).map((c) => c.name), rows, ...(stats ? { stats } : {}) };
 }
 
 export async function sparkQuery(sql: string): Promise<QueryResult> {
