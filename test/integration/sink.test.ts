@@ -1,28 +1,83 @@
 /**
- * The sink end to end, in process: Avro records of every type on a 4-partition topic land in a
- * table that Trino reads back value by value; routing fans out by a field; malformed bytes,
- * unknown schema ids and values that do not fit the table go to the dead-letter table with their
- * raw bytes; plain JSON with a declared schema lands too.
+ * The sink end to end, in process: Avro records of every type on 4-partition topics (decimal as
+ * bytes and fixed, date, time-millis/micros, timestamp-millis/micros, local-timestamp-millis/micros,
+ * uuid, unions with null, nested records, arrays, maps, enums) land in tables that Trino and Spark
+ * read back value by value; routing fans out by a field; malformed bytes, unknown schema ids and
+ * values that do not fit the table go to the dead-letter table with their raw bytes; JSON Schema
+ * and plain JSON with a declared schema land and read back value by value in both engines too.
+ *
+ * Spark 4.0 with Iceberg 1.10 cannot load a table that has a `time` column at all (docs/decisions.md
+ * D6), so each Avro topic also fans out into a twin table created beforehand without its time
+ * columns: Spark compares every other column of the same records, Trino every column.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { parseConfig } from '../../src/config/index.js';
+import avsc from 'avsc';
 import { avroType, frame } from '../../src/decode/index.js';
 import { RegistryClient } from '../../src/decode/registry.js';
 import { RestCatalog, parseIdent } from '../../src/iceberg/index.js';
 import { branchHead } from '../../src/spec/metadata.js';
 import { createLogger } from '../../src/observability/index.js';
 import { runService } from '../../src/service.js';
-import type { Schema, Value } from '../../src/spec/types.js';
+import type { NestedField, Schema, Value } from '../../src/spec/types.js';
+import { schemaToJson } from '../../src/spec/schema.js';
 import { ALL_TYPES, ALL_TYPES_ROWS } from '../helpers/all-types.js';
 import { avroSchemaOf, avroValue } from '../helpers/avro-of.js';
 import { canonicalRows } from '../helpers/canonical.js';
-import { trinoQuery } from '../helpers/engines.js';
+import { sparkQuery, tableSchema, trinoQuery } from '../helpers/engines.js';
 import { genRow, prng } from '../helpers/gen-rows.js';
 import { skipUnless, stack, uniqueName } from '../helpers/stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Spark cannot load a table with a `time` column (docs/decisions.md D6). */
+const withoutTime = (s: Schema): Schema => ({ schemaId: 0, fields: s.fields.filter((f) => f.type.type !== 'time') });
+
+/** A table's columns as Trino or Spark reads them, in canonical form (sorted), for value-by-value comparison. */
+async function readBack(engine: 'trino' | 'spark', ident: string, fields: readonly NestedField[]) {
+  const [ns, table] = ident.split('.') as [string, string];
+  const rows =
+    engine === 'trino'
+      ? (await trinoQuery(`SELECT ${fields.map((f) => `"${f.name}"`).join(', ')} FROM iceberg."${ns}"."${table}"`)).rows
+      : (await sparkQuery(`SELECT ${fields.map((f) => `\`${f.name}\``).join(', ')} FROM iceberg.\`${ns}\`.\`${table}\``)).rows;
+  return canonicalRows(rows, { fields });
+}
+
+/** Avro's millisecond logical types and enums, beside what ALL_TYPES covers (its Avro uses the micros variants). */
+const MILLIS_AVRO = {
+  type: 'record',
+  name: 'Millis',
+  fields: [
+    { name: 'id', type: 'long' },
+    { name: 'tm', type: ['null', { type: 'int', logicalType: 'time-millis' }], default: null },
+    { name: 'tsm', type: ['null', { type: 'long', logicalType: 'timestamp-millis' }], default: null },
+    { name: 'ltsm', type: ['null', { type: 'long', logicalType: 'local-timestamp-millis' }], default: null },
+    { name: 'color', type: ['null', { type: 'enum', name: 'Color', symbols: ['RED', 'GREEN', 'BLUE'] }], default: null },
+    { name: 'price', type: { type: 'fixed', name: 'Price', size: 4, logicalType: 'decimal', precision: 7, scale: 2 } },
+    { name: 'amount', type: ['null', { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 3 }], default: null },
+  ],
+};
+/** The table Floe should create from MILLIS_AVRO (ids as a create assigns them). */
+const MILLIS_TABLE: NestedField[] = [
+  { id: 1, name: 'id', required: true, type: { type: 'long' } },
+  { id: 2, name: 'tm', required: false, type: { type: 'time' } },
+  { id: 3, name: 'tsm', required: false, type: { type: 'timestamptz' } },
+  { id: 4, name: 'ltsm', required: false, type: { type: 'timestamp' } },
+  { id: 5, name: 'color', required: false, type: { type: 'string' } },
+  { id: 6, name: 'price', required: true, type: { type: 'decimal', precision: 7, scale: 2 } },
+  { id: 7, name: 'amount', required: false, type: { type: 'decimal', precision: 12, scale: 3 } },
+];
+function twosComplement(v: bigint, size?: number): Buffer {
+  let hex = (v < 0n ? (1n << BigInt((size ?? 16) * 8)) + v : v).toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  let b = Buffer.from(hex, 'hex');
+  if (size !== undefined) b = Buffer.concat([Buffer.alloc(size - b.length, v < 0n ? 0xff : 0), b]);
+  else if (v >= 0n && (b[0] ?? 0) & 0x80) b = Buffer.concat([Buffer.from([0]), b]);
+  else if (v < 0n) while (b.length > 1 && b[0] === 0xff && (b[1] ?? 0) & 0x80) b = b.subarray(1);
+  return b;
+}
 
 async function waitForRows(catalog: RestCatalog, table: string, want: number, seconds = 90): Promise<number> {
   let total = -1;
@@ -43,7 +98,7 @@ test('Avro of every type, routing fan-out, dead letters and JSON through the run
   const kafka = new kafkajs.Kafka({ clientId: 'sink-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  const topics = { all: `${run}-all`, routed: `${run}-routed`, json: `${run}-json`, jsonSchema: `${run}-js` };
+  const topics = { all: `${run}-all`, routed: `${run}-routed`, json: `${run}-json`, jsonSchema: `${run}-js`, millis: `${run}-millis` };
   await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 4 })), waitForLeaders: true });
   await admin.disconnect();
 
@@ -71,6 +126,12 @@ test('Avro of every type, routing fan-out, dead letters and JSON through the run
     required: ['id'],
   };
   const jsId = await registry.register(`${topics.jsonSchema}-value`, JSON.stringify(jsonSchema), 'JSON');
+  const millisId = await registry.register(`${topics.millis}-value`, JSON.stringify(MILLIS_AVRO));
+  // Twins for Spark: the same topics into tables made beforehand without the time columns.
+  const catalog = new RestCatalog({ uri: stack.restUrl });
+  await catalog.ensureNamespace([run]);
+  await catalog.createTable(parseIdent(`${run}.all_types_spark`), { schema: schemaToJson(withoutTime(ALL_TYPES)) });
+  await catalog.createTable(parseIdent(`${run}.millis_spark`), { schema: schemaToJson(withoutTime({ schemaId: 0, fields: MILLIS_TABLE })) });
   const config = parseConfig(
     `
 kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
@@ -98,6 +159,14 @@ mappings:
   - topics: [${topics.jsonSchema}]
     table: ${run}.js_events
     format: json-schema
+  - topics: [${topics.millis}]
+    table: ${run}.millis
+  - topics: [${topics.all}]
+    table: ${run}.all_types_spark
+    autoCreate: false
+  - topics: [${topics.millis}]
+    table: ${run}.millis_spark
+    autoCreate: false
 `,
     'sink-test.yaml',
   );
@@ -130,9 +199,41 @@ mappings:
         { value: frame(jsId, Buffer.from('{"id": "not a number"}')) },
       ],
     });
+    // Millisecond logical types, enums and decimals as fixed and bytes, encoded with plain avsc
+    // (no logical-type hooks): the bytes are what a Java producer sends.
+    const millisType = avsc.Type.forSchema(MILLIS_AVRO as avsc.Schema);
+    const colors = ['RED', 'GREEN', 'BLUE'];
+    const millisRows: Array<{ [k: string]: Value }> = [];
+    const millisMsgs = Array.from({ length: 40 }, (_, i) => {
+      const nul = i % 7 === 3;
+      const tm = i === 0 ? 0 : i === 1 ? 86_399_999 : (i * 3_723_456) % 86_400_000;
+      const tsm = i === 0 ? -1 : 1_700_000_000_000 + i * 1_234_567;
+      const ltsm = i === 0 ? -62_135_596_800_000 : 1_600_000_000_000 - i * 7_654_321;
+      const price = BigInt((i % 2 ? -1 : 1) * (i * 12_345 + 1)); // fits decimal(7,2)
+      const amount = i === 2 ? -(10n ** 11n) + 1n : BigInt(i) * 1_000_003n;
+      millisRows.push({
+        id: BigInt(i),
+        tm: nul ? null : BigInt(tm) * 1000n,
+        tsm: nul ? null : BigInt(tsm) * 1000n,
+        ltsm: nul ? null : BigInt(ltsm) * 1000n,
+        color: nul ? null : (colors[i % 3] as string),
+        price,
+        amount: nul ? null : amount,
+      });
+      const value = millisType.toBuffer({
+        id: i,
+        tm: nul ? null : tm,
+        tsm: nul ? null : tsm,
+        ltsm: nul ? null : ltsm,
+        color: nul ? null : colors[i % 3],
+        price: twosComplement(price, 4),
+        amount: nul ? null : twosComplement(amount),
+      });
+      return { key: String(i), value: frame(millisId, value) };
+    });
+    await producer.send({ topic: topics.millis, messages: millisMsgs });
     await producer.disconnect();
 
-    const catalog = new RestCatalog({ uri: stack.restUrl });
     assert.equal(await waitForRows(catalog, `${run}.all_types`, rows.length), rows.length);
     assert.equal(await waitForRows(catalog, `${run}.kind_a`, 20), 20);
     assert.equal(await waitForRows(catalog, `${run}.kind_b`, 20), 20);
@@ -145,6 +246,30 @@ mappings:
 
     const got = canonicalRows((await trinoQuery(`SELECT * FROM iceberg."${run}".all_types`)).rows, ALL_TYPES);
     assert.deepEqual(got, canonicalRows(rows, ALL_TYPES, true), 'Trino reads every value as produced');
+
+    assert.equal(await waitForRows(catalog, `${run}.millis`, 40), 40);
+    assert.equal(await waitForRows(catalog, `${run}.millis_spark`, 40), 40);
+    assert.equal(await waitForRows(catalog, `${run}.all_types_spark`, rows.length), rows.length);
+    assert.deepEqual((await tableSchema(`${run}.millis`)).fields.map((f) => [f.name, f.required, f.type]), MILLIS_TABLE.map((f) => [f.name, f.required, f.type]), 'millis, enum and decimal Avro types map to these Iceberg types');
+    assert.deepEqual(await readBack('trino', `${run}.millis`, MILLIS_TABLE), canonicalRows(millisRows, { fields: MILLIS_TABLE }, true), 'Trino reads the millisecond types, enums and decimals as produced');
+
+    // JSON Schema and plain JSON, value by value (the Kafka metadata column aside: its partition is the producer's choice).
+    const jsFields = (await tableSchema(`${run}.js_events`)).fields;
+    const jsRows = Array.from({ length: 10 }, (_, i) => ({ id: BigInt(i), name: `n${i}`, at: BigInt(Date.parse('2024-02-29T23:59:59.5Z')) * 1000n, tags: ['x'], price: i / 4 }));
+    const jsonFields = (await tableSchema(`${run}.json_events`)).fields.filter((f) => f.name !== '_kafka');
+    const jsonRows = Array.from({ length: 30 }, (_, i) => ({ id: BigInt(i), at: BigInt(Date.parse(`2024-05-0${(i % 9) + 1}T10:00:00.123Z`)) * 1000n + 456n, amount: BigInt(i * 100 + 25) }));
+    const expectJs = canonicalRows(jsRows, { fields: jsFields }, true);
+    const expectJson = canonicalRows(jsonRows, { fields: jsonFields }, true);
+    assert.deepEqual(await readBack('trino', `${run}.js_events`, jsFields), expectJs, 'Trino reads the JSON Schema records as produced');
+    assert.deepEqual(await readBack('trino', `${run}.json_events`, jsonFields), expectJson, 'Trino reads the plain JSON records as produced');
+
+    // Spark (started after Trino's queries): every column but the time ones (D6), from the twins; JSON in full.
+    const noTime = withoutTime(ALL_TYPES).fields;
+    assert.deepEqual(await readBack('spark', `${run}.all_types_spark`, noTime), canonicalRows(rows, { fields: noTime }, true), 'Spark reads every non-time value of the every-type records as produced');
+    const millisNoTime = MILLIS_TABLE.filter((f) => f.type.type !== 'time');
+    assert.deepEqual(await readBack('spark', `${run}.millis_spark`, millisNoTime), canonicalRows(millisRows, { fields: millisNoTime }, true), 'Spark reads the millisecond timestamps, enums and decimals as produced');
+    assert.deepEqual(await readBack('spark', `${run}.js_events`, jsFields), expectJs, 'Spark reads the JSON Schema records as produced');
+    assert.deepEqual(await readBack('spark', `${run}.json_events`, jsonFields), expectJson, 'Spark reads the plain JSON records as produced');
 
     const dlq = (await trinoQuery(`SELECT key, to_hex(value) AS value, error_code, error, "partition", "offset", target_table, headers FROM iceberg."${run}".routed_dlq ORDER BY "offset"`)).rows;
     const byKey = new Map(dlq.map((d) => [Buffer.from(String(d.key), 'hex').toString(), d]));
