@@ -42,7 +42,17 @@ export function buildCli(): Command {
     .action(async (opts: { config: string; stopTimeout: string }) => {
       const config = configOrExit(opts.config);
       const log = createLogger();
-      const svc = await runService(config, log);
+      let svc: Awaited<ReturnType<typeof runService>>;
+      try {
+        svc = await runService(config, log);
+      } catch (err) {
+        // Checks that need the registry (a rollup against the value schema) run at start.
+        if (isFloeError(err, 'CONFIG_INVALID')) {
+          process.stderr.write(`${opts.config}: ${err.message}\n`);
+          process.exit(2);
+        }
+        throw err;
+      }
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

@@ -248,3 +248,58 @@ test('rollup totals equal the raw table and the produced events, exactly, throug
   const [spec] = await q(`SELECT count(*) AS n FROM iceberg.${ns}."${revT.split('.')[1] as string}$partitions"`);
   assert.ok(Number(spec?.n) >= 1, 'rollup table partitioned (by day of window_start)');
 });
+
+test('a rollup that does not fit the registry schema is refused at start, or at the first record when the subject is not known then', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 120_000 }, async () => {
+  const run = uniqueName('rollup_bad');
+  const kafka = new kafkajs.Kafka({ clientId: 'floe-rollup-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const [known, unknown] = [`${run}_known`, `${run}_unknown`];
+  await admin.createTopics({ topics: [{ topic: known }, { topic: unknown }], waitForLeaders: true });
+  await admin.disconnect();
+  const registry = new RegistryClient({ url: stack.registryUrl });
+  await registry.register(`${known}-value`, JSON.stringify(ORDER_SCHEMA));
+  // Registered under another subject: at start there is no `<topic>-value` to check against.
+  const id = await registry.register(`${run}-elsewhere`, JSON.stringify(ORDER_SCHEMA));
+  const dir = `${ROOT}/.stack/rollup-test/${run}`;
+  const cfg = (topic: string) =>
+    writeConfig(
+      `${dir}/${topic}`,
+      stackConfig({
+        group: `${run}_${topic}`,
+        mappings: `  - topics: [${topic}]
+    table: rollup_it.${topic}
+    mode: rollup
+    rollup: { timeField: event_time, window: 1m, groupBy: [merchant], measures: [count, sum(currency)] }
+`,
+      }),
+    );
+
+  // The subject exists: `floe run` exits 2 naming the key.
+  const refused = spawnFloe(cfg(known), `${dir}/known.log`);
+  const code = await new Promise<number | null>((resolve) => refused.on('exit', resolve));
+  const out = readFileSync(`${dir}/known.log`, 'utf8');
+  assert.equal(code, 2, out.slice(-2000));
+  assert.match(out, /mappings\[0\]\.rollup\.measures\[1\]: sum\(currency\) needs a numeric field .*'currency' is a string/);
+
+  // Known only at the first record: processing stops naming the key; nothing is dead-lettered.
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: unknown, messages: [{ value: frame(id, avroType(ORDER_SCHEMA).toBuffer(order(1, ['m'], 1_700_000_000_000_000n))) }] });
+  await producer.disconnect();
+  const p = spawnFloe(cfg(unknown), `${dir}/unknown.log`);
+  try {
+    let text = '';
+    for (let i = 0; i < 300 && !/processing stopped: the config does not fit/.test(text); i++) {
+      await sleep(100);
+      text = existsSync(`${dir}/unknown.log`) ? readFileSync(`${dir}/unknown.log`, 'utf8') : '';
+    }
+    const line = text.split('\n').find((l) => l.includes('processing stopped: the config does not fit the records')) ?? '';
+    assert.match(line, /CONFIG_INVALID: .*_unknown \(schema id \d+\): mappings\[0\]\.rollup\.measures\[1\]: sum\(currency\) needs a numeric field/);
+    assert.doesNotMatch(text, /record sent to the dead-letter/);
+    const catalog = stackCatalog();
+    for (const t of [unknown, `${unknown}_dlq`]) await assert.rejects(catalog.loadTable(parseIdent(`rollup_it.${t}`)), `no table ${t} was created`);
+  } finally {
+    p.kill('SIGKILL');
+  }
+});
