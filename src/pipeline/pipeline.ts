@@ -330,7 +330,13 @@ export class Pipeline {
     if (!s.exists) return this.ensureTable(s, m, async () => plan.schema).then(() => this.toRollup(m, r, key, decoded));
     try {
       if (!s.aggregator) {
-        checkRollupTable(s.name, currentSchema((s.loaded as NonNullable<TableSink['loaded']>).metadata), plan);
+        try {
+          checkRollupTable(s.name, currentSchema((s.loaded as NonNullable<TableSink['loaded']>).metadata), plan);
+        } catch (err) {
+          // The table was made for another rollup section (a measure added, a field retyped):
+          // a config problem, so stop naming the key rather than dead-letter every record.
+          throw new FloeError('CONFIG_INVALID', `${m.key}.rollup: ${(err as Error).message}`);
+        }
         s.aggregator = new RollupAggregator(plan);
       } else if (plan !== s.aggregator.plan) {
         checkRollupTable(s.name, s.aggregator.plan.schema, plan);
@@ -542,9 +548,10 @@ export class Pipeline {
 }
 
 /**
- * A rollup table must have the columns the rollup writes, with the same types: a table created by
- * another version of the mapping (a measure added, a type changed) is refused for this record
- * rather than written wrongly. Throws SCHEMA_INVALID, which sends the record to the dead-letter table.
+ * A rollup table must have the columns the rollup writes, with the same types, or it is not
+ * written. Throws SCHEMA_INVALID: against the table as loaded, the caller makes that a config
+ * error (the table was made for another rollup section); between two writer schemas of one
+ * topic (a decimal's scale changed), the record goes to the dead-letter table.
  */
 function checkRollupTable(table: string, have: Schema, plan: RollupPlan): void {
   const cols = new Map(have.fields.map((f) => [f.name, JSON.stringify(f.type)]));

@@ -249,7 +249,7 @@ test('rollup totals equal the raw table and the produced events, exactly, throug
   assert.ok(Number(spec?.n) >= 1, 'rollup table partitioned (by day of window_start)');
 });
 
-test('a rollup that does not fit the registry schema is refused at start, or at the first record when the subject is not known then', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 120_000 }, async () => {
+test('a rollup that does not fit the registry schema is refused at start, at the first record when the subject is not known then, and when its table was made for another section', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 120_000 }, async () => {
   const run = uniqueName('rollup_bad');
   const kafka = new kafkajs.Kafka({ clientId: 'floe-rollup-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
@@ -301,5 +301,56 @@ test('a rollup that does not fit the registry schema is refused at start, or at 
     for (const t of [unknown, `${unknown}_dlq`]) await assert.rejects(catalog.loadTable(parseIdent(`rollup_it.${t}`)), `no table ${t} was created`);
   } finally {
     p.kill('SIGKILL');
+  }
+
+  // A rollup table made for another rollup section (a measure added since): stops naming the key.
+  const changed = `${run}_changed`;
+  await registry.register(`${changed}-value`, JSON.stringify(ORDER_SCHEMA));
+  const section = (measures: string) =>
+    writeConfig(
+      `${dir}/${changed}-${measures.length}`,
+      stackConfig({
+        group: `${run}_changed`,
+        extra: 'commit:\n  interval: 1s\n',
+        mappings: `  - topics: [${changed}]
+    table: rollup_it.${changed}
+    mode: rollup
+    rollup: { timeField: event_time, window: 1m, groupBy: [merchant], measures: [${measures}] }
+`,
+      }),
+    );
+  const send = async (i: number) => {
+    const pr = kafka.producer();
+    await pr.connect();
+    await pr.send({ topic: changed, messages: [{ value: frame(id, avroType(ORDER_SCHEMA).toBuffer(order(i, ['m'], 1_700_000_000_000_000n))) }] });
+    await pr.disconnect();
+  };
+  await send(1);
+  const first = spawnFloe(section('count'), `${dir}/changed-1.log`);
+  try {
+    const catalog = stackCatalog();
+    let rows = 0;
+    for (let i = 0; i < 300 && rows < 1; i++) {
+      await sleep(100);
+      rows = Number((await catalog.loadTable(parseIdent(`rollup_it.${changed}`)).then((t) => branchHead(t.metadata)?.summary['total-records'], () => 0)) ?? 0);
+    }
+    assert.equal(rows, 1, 'the first section wrote its row');
+  } finally {
+    // Reconfiguring is a graceful stop and a start: SIGTERM leaves the group.
+    const exited = new Promise((resolve) => first.on('exit', resolve));
+    first.kill('SIGTERM');
+    await exited;
+  }
+  await send(2);
+  const second = spawnFloe(section('count, sum(amount)'), `${dir}/changed-2.log`);
+  try {
+    let line = '';
+    for (let i = 0; i < 300 && !line; i++) {
+      await sleep(100);
+      line = (existsSync(`${dir}/changed-2.log`) ? readFileSync(`${dir}/changed-2.log`, 'utf8') : '').split('\n').find((l) => l.includes('processing stopped: the config does not fit')) ?? '';
+    }
+    assert.match(line, /mappings\[0\]\.rollup: rollup table rollup_it\.\S+ has no column 'sum_amount'; it was created for another rollup section/);
+  } finally {
+    second.kill('SIGKILL');
   }
 });
