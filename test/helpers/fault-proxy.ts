@@ -1,9 +1,10 @@
 /**
  * A fault-injecting HTTP proxy in front of a real REST catalog, for outage tests: it forwards
  * everything, or answers 503 to everything (an outage), or forwards a table commit and then
- * answers 500 (the commit happened; the client cannot know).
+ * answers 500 (the commit happened; the client cannot know). `delayMs` holds every request that
+ * long before forwarding it (a slow catalog).
  */
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export type FaultMode = 'pass' | 'down' | 'fail-after-commit';
 
@@ -14,13 +15,24 @@ export interface FaultProxy {
   failedAfterCommit: number;
   /** Requests refused while down. */
   refused: number;
+  /** Milliseconds every request waits before it is forwarded (0: none). */
+  delayMs: number;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const t = new URL(target);
-  const state = { mode: 'pass' as FaultMode, failedAfterCommit: 0, refused: 0 };
+  const state = { mode: 'pass' as FaultMode, failedAfterCommit: 0, refused: 0, delayMs: 0 };
   const server: Server = createServer((req, res) => {
+    if (state.delayMs > 0) {
+      req.pause();
+      setTimeout(() => {
+        req.resume();
+        handle(req, res);
+      }, state.delayMs);
+    } else handle(req, res);
+  });
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (state.mode === 'down') {
       state.refused++;
       res.writeHead(503, { 'content-type': 'application/json' });
@@ -44,7 +56,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       res.end();
     });
     req.pipe(up);
-  });
+  };
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address() as { port: number };
   const proxy: FaultProxy = {
@@ -60,6 +72,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     },
     get refused() {
       return state.refused;
+    },
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(ms: number) {
+      state.delayMs = ms;
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
