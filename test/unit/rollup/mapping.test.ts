@@ -7,6 +7,11 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../../../src/config/index.js';
 import { buildMapping } from '../../../src/pipeline/mapping.js';
 import { isFloeError } from '../../../src/errors.js';
+import kafkajs from 'kafkajs';
+import { Pipeline } from '../../../src/pipeline/pipeline.js';
+import { Metrics, silentLogger } from '../../../src/observability/index.js';
+import type { TableOps } from '../../../src/iceberg/index.js';
+import type { FileIO } from '../../../src/io/file-io.js';
 
 const config = (rollup: string, extra = '') =>
   parseConfig(`kafka:
@@ -61,4 +66,12 @@ test('a rollup table is partitioned by its own columns; partitionBy naming a val
 test('routing and Kafka columns do not apply to a rollup', () => {
   assert.match(refusal(config('{timeField: ts, window: 1m, measures: [count]}', '    kafkaColumns: [offset]\n')), /^mappings\[1\]\.kafkaColumns: a rollup table has no per-record columns/);
   assert.match(refusal(config('{timeField: ts, window: 1m, measures: [count]}', '    route: { field: merchant, tables: { a: shop.a } }\n')), /^mappings\[1\]\.route: routing by a field's value is not available with mode: rollup/);
+});
+
+test('no other mapping may write into a rollup table (its rows are partial aggregates only)', () => {
+  const cfg = config('{timeField: ts, window: 1m, measures: [count]}');
+  const clash = { ...cfg, mappings: [{ ...(cfg.mappings[0] as NonNullable<(typeof cfg.mappings)[number]>), table: 'shop.revenue' }, cfg.mappings[1] as NonNullable<(typeof cfg.mappings)[number]>] };
+  const deps = { config: clash, kafka: new kafkajs.Kafka({ brokers: ['127.0.0.1:1'], logLevel: kafkajs.logLevel.NOTHING }), ops: {} as TableOps, io: {} as FileIO, registry: undefined, log: silentLogger(), metrics: new Metrics() };
+  assert.throws(() => new Pipeline(deps), (e: unknown) => isFloeError(e, 'CONFIG_INVALID') && /^mappings\[0\]: writes to shop\.revenue, which is the rollup table of mappings\[1\]; give each rollup its own table$/.test((e as Error).message));
+  assert.ok(new Pipeline({ ...deps, config: cfg }), 'a raw table and a rollup of the same topic (fan-out) are fine');
 });

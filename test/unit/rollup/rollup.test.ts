@@ -183,3 +183,47 @@ function combineByKey(rows: Array<{ [k: string]: Value }>): Map<string, string> 
   }
   return new Map([...m].map(([k, v]) => [k, JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? String(x) : x))]));
 }
+
+test('sums near the column limits: however cut, every partial row fits its column and the rows add up exactly (property)', () => {
+  const schema: Schema = {
+    schemaId: 0,
+    fields: [
+      { id: 1, name: 'g', required: true, type: { type: 'string' } },
+      { id: 2, name: 'v', required: false, type: { type: 'long' } },
+      { id: 3, name: 'd', required: false, type: { type: 'decimal', precision: 38, scale: 4 } },
+      { id: 4, name: 't', required: true, type: { type: 'timestamp' } },
+    ],
+  };
+  const plan = planRollup({ timeField: 't', window: 1000, groupBy: ['g'], measures: [{ fn: 'count', name: 'n' }, { fn: 'sum', field: 'v', name: 'sv' }, { fn: 'sum', field: 'd', name: 'sd' }] } as RollupConfig, schema, 'm');
+  const LONG = (1n << 63n) - 1n;
+  const DEC = 10n ** 38n - 1n;
+  const rec = fc.record({
+    g: fc.constantFrom('x', 'y'),
+    v: fc.option(fc.oneof(fc.bigInt({ min: -LONG - 1n, max: LONG }), fc.constantFrom(LONG, -LONG - 1n)), { nil: null }),
+    d: fc.option(fc.oneof(fc.bigInt({ min: -DEC, max: DEC }), fc.constantFrom(DEC, -DEC)), { nil: null }),
+    t: fc.bigInt({ min: 0n, max: 3_000_000n }),
+  });
+  fc.assert(
+    fc.property(fc.array(rec, { maxLength: 60 }), fc.array(fc.nat(60), { maxLength: 5 }), (recs, cuts) => {
+      const agg = new RollupAggregator(plan);
+      const rows: Array<{ [k: string]: Value }> = [];
+      const cutAt = new Set(cuts);
+      recs.forEach((r, i) => {
+        if (cutAt.has(i)) rows.push(...agg.drain());
+        agg.add(r, undefined);
+      });
+      rows.push(...agg.drain());
+      for (const r of rows) {
+        const sv = r.sv as bigint | null;
+        const sd = r.sd as bigint | null;
+        assert.ok(sv === null || (sv <= LONG && sv >= -LONG - 1n), `long sum ${String(sv)} fits`);
+        assert.ok(sd === null || (sd <= DEC && sd >= -DEC), `decimal sum ${String(sd)} fits decimal(38, 4)`);
+      }
+      const total = (f: (r: { [k: string]: Value }) => Value) => rows.reduce((s, r) => s + ((f(r) as bigint | null) ?? 0n), 0n);
+      assert.equal(total((r) => r.n), BigInt(recs.length));
+      assert.equal(total((r) => r.sv), recs.reduce((s, r) => s + (r.v ?? 0n), 0n));
+      assert.equal(total((r) => r.sd), recs.reduce((s, r) => s + (r.d ?? 0n), 0n));
+    }),
+    { numRuns: 300 },
+  );
+});
