@@ -8,6 +8,7 @@ export class Metrics {
   readonly registry = new Registry();
 
   readonly recordsIn = new Counter({ name: 'floe_records_in_total', help: 'Kafka records consumed, by topic', labelNames: ['topic'], registers: [this.registry] });
+  readonly tableRecordsIn = new Counter({ name: 'floe_table_records_in_total', help: 'Records taken into a table\'s batch, by table (a batch dropped by a fence or a rebalance is read and counted again)', labelNames: ['table'], registers: [this.registry] });
   readonly recordsOut = new Counter({ name: 'floe_records_out_total', help: 'Rows committed to tables, by table', labelNames: ['table'], registers: [this.registry] });
   readonly bytesIn = new Counter({ name: 'floe_bytes_in_total', help: 'Kafka record bytes consumed (key + value), by topic', labelNames: ['topic'], registers: [this.registry] });
   readonly deadLetters = new Counter({ name: 'floe_dead_letter_records_total', help: 'Records sent to the dead-letter target, by table and reason code', labelNames: ['table', 'code'], registers: [this.registry] });

@@ -440,7 +440,10 @@ export class Pipeline {
       for (const s of this.sinks.values()) {
         const offsetsOnly = now - s.lastOffsetsOnlyAt >= this.d.config.commit.offsetsOnlyInterval;
         const c = s.cut(this.positions, offsetsOnly || (force && this.stopped));
-        if (c) out.push([s, c]);
+        if (c) {
+          out.push([s, c]);
+          if (c.rows) this.d.metrics.tableRecordsIn.inc({ table: s.name }, c.rows);
+        }
       }
       return out;
     });

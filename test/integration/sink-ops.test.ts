@@ -108,6 +108,7 @@ mappings:
     }
     assert.equal(sample(m, 'floe_records_in_total', { topic }), 131, 'records in, by topic');
     assert.ok((sample(m, 'floe_bytes_in_total', { topic }) ?? 0) > 131 * 10, 'bytes in, by topic');
+    assert.equal(sample(m, 'floe_table_records_in_total', { table }), 100, 'records in, by table (taken into its batches)');
     assert.equal(sample(m, 'floe_records_out_total', { table }), 100, 'records out, by table');
     assert.equal(sample(m, 'floe_dead_letter_records_total', { table, code: 'DECODE_FAILED' }), 1, 'dead letters, by table and code');
     assert.equal(sample(m, 'floe_records_out_total', { table: `${table}_dlq` }), 1, 'the dead letter was committed to the dead-letter table');
