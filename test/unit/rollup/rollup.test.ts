@@ -219,7 +219,7 @@ test('sums near the column limits: however cut, every partial row fits its colum
         assert.ok(sv === null || (sv <= LONG && sv >= -LONG - 1n), `long sum ${String(sv)} fits`);
         assert.ok(sd === null || (sd <= DEC && sd >= -DEC), `decimal sum ${String(sd)} fits decimal(38, 4)`);
       }
-      const total = (f: (r: { [k: string]: Value }) => Value) => rows.reduce((s, r) => s + ((f(r) as bigint | null) ?? 0n), 0n);
+      const total = (f: (r: { [k: string]: Value }) => Value | undefined) => rows.reduce((s, r) => s + ((f(r) as bigint | null) ?? 0n), 0n);
       assert.equal(total((r) => r.n), BigInt(recs.length));
       assert.equal(total((r) => r.sv), recs.reduce((s, r) => s + (r.v ?? 0n), 0n));
       assert.equal(total((r) => r.sd), recs.reduce((s, r) => s + (r.d ?? 0n), 0n));
