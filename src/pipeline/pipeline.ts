@@ -165,6 +165,8 @@ export class Pipeline {
         this.d.log.error(tr, `table ${tr.table} stored offset ${tr.stored} of ${tr.topic}[${tr.partition}] is below the log start ${tr.logStart}: retention deleted records the table never got; going on from the log start`);
       }
       this.positions.assign(plan.seek);
+      // Partitions this member no longer owns must not keep reporting a lag.
+      this.d.metrics.lag.reset();
       for (const [name, s] of this.sinks) s.cursor.reset(plan.starts.get(name));
       this.ready = true;
       this.d.log.info({ partitions: parts.length, tables: names.size }, 'assigned: resuming from the offsets stored in the tables');
