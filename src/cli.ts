@@ -8,7 +8,7 @@ import { topicOffsets } from './kafka/consumer.js';
 import { storedOffsets } from './commit/index.js';
 import { ancestors, branchHead } from './spec/metadata.js';
 import { parseIdent } from './iceberg/index.js';
-import { defaultDeadLetterTable } from './pipeline/index.js';
+import { buildMapping, checkRollupWithRegistry, defaultDeadLetterTable } from './pipeline/index.js';
 import { registerCatalogCommand } from '../catalog/index.js';
 
 function configOrExit(path: string): FloeConfig {
@@ -105,6 +105,13 @@ export function buildCli(): Command {
       await probe('catalog', async () => `${config.catalog?.uri}: ${(await c.catalog.listNamespaces()).length} namespaces`);
       for (const m of config.mappings) {
         await probe(`table ${m.table}`, async () => ((await c.catalog.tableExists(parseIdent(m.table))) ? 'exists' : m.autoCreate ? 'will be created on the first record' : 'MISSING and autoCreate is off'));
+      }
+      for (const [i, m] of config.mappings.entries()) {
+        if (m.mode !== 'rollup') continue;
+        await probe(`rollup mappings[${i}]`, async () => {
+          const fits = await checkRollupWithRegistry(buildMapping(m, config, c.registry, i), c.registry);
+          return m.schema ? 'fits the declared schema' : fits.length ? `fits ${fits.join(', ')}` : 'no value schema registered yet: checked at the first record';
+        });
       }
       for (const [k, v] of results) console.log(`${k.padEnd(28)} ${v}`);
       await c.io.close();

@@ -139,3 +139,26 @@ function planRollupTable(cfg: MappingConfig, rollup: RollupConfig, value: Schema
   });
   return plan;
 }
+
+/**
+ * Checks a rollup mapping against the registry's latest `<topic>-value` schema of each of its
+ * topics (a subject that does not exist yet is checked at the first record instead). Throws
+ * CONFIG_INVALID naming the key; returns the subjects and versions that fit.
+ */
+export async function checkRollupWithRegistry(m: Mapping, registry: RegistryClient | undefined): Promise<string[]> {
+  if (!m.rollupPlan || m.cfg.schema || !registry) return [];
+  const fits: string[] = [];
+  for (const topic of m.cfg.topics ?? []) {
+    const latest = await registry.version(`${topic}-value`, 'latest').catch(() => undefined);
+    if (!latest) continue;
+    let schema: Schema;
+    try {
+      schema = await m.decoder.tableSchema(latest.id);
+    } catch {
+      continue; // not a schema this mapping can decode: its records will say so
+    }
+    m.rollupPlan(latest.id, schema);
+    fits.push(`${latest.subject} v${latest.version}`);
+  }
+  return fits;
+}

@@ -22,7 +22,7 @@ import { currentSchema } from '../spec/metadata.js';
 import type { Schema, Value } from '../spec/types.js';
 import { DEAD_LETTER_SCHEMA, DeadLetterTopics, deadLetterMessage, deadLetterRow } from './dead-letter.js';
 import { Lock } from './lock.js';
-import { buildMapping, ROLLUP_PARTITIONING, withKafkaColumns, type Mapping } from './mapping.js';
+import { buildMapping, checkRollupWithRegistry, ROLLUP_PARTITIONING, withKafkaColumns, type Mapping } from './mapping.js';
 import { TableSink } from './table-sink.js';
 import { RollupAggregator, type RollupPlan } from '../rollup/index.js';
 
@@ -111,20 +111,7 @@ export class Pipeline {
    * is checked here when the subject exists (otherwise at the first record).
    */
   private async checkRollups(): Promise<void> {
-    for (const m of this.mappings) {
-      if (!m.rollupPlan || m.cfg.schema || !this.d.registry) continue;
-      for (const topic of m.cfg.topics ?? []) {
-        const latest = await this.d.registry.version(`${topic}-value`, 'latest').catch(() => undefined);
-        if (!latest) continue;
-        let schema: Schema;
-        try {
-          schema = await m.decoder.tableSchema(latest.id);
-        } catch {
-          continue; // not a schema this mapping can decode: its records will say so
-        }
-        m.rollupPlan(latest.id, schema);
-      }
-    }
+    for (const m of this.mappings) await checkRollupWithRegistry(m, this.d.registry);
   }
 
   private tablesOf(topic: string): string[] {

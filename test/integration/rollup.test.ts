@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import { avroType, frame, RegistryClient } from '../../src/decode/index.js';
@@ -275,7 +275,10 @@ test('a rollup that does not fit the registry schema is refused at start, at the
       }),
     );
 
-  // The subject exists: `floe run` exits 2 naming the key.
+  // The subject exists: `floe check` says so, and `floe run` exits 2, naming the key.
+  const check = spawnSync(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'check', '-c', cfg(known)], { encoding: 'utf8' });
+  assert.equal(check.status, 1, check.stdout + check.stderr);
+  assert.match(check.stdout, /rollup mappings\[0\]\s+FAIL mappings\[0\]\.rollup\.measures\[1\]: sum\(currency\) needs a numeric field/);
   const refused = spawnFloe(cfg(known), `${dir}/known.log`);
   const code = await new Promise<number | null>((resolve) => refused.on('exit', resolve));
   const out = readFileSync(`${dir}/known.log`, 'utf8');
