@@ -136,3 +136,77 @@ mappings:
   assert.equal((await readTopic(kafka, dlqTopic, 4, 5)).length, 3, 'no dead letter is re-sent after a restart');
   assert.equal((await stored()).rows, 20);
 });
+
+test('while the dead-letter topic cannot be written, the table does not commit past the dead letter; once it can, both go on', { skip: skipUnless('kafka', 'rest', 's3'), timeout: 300_000 }, async () => {
+  const run = uniqueName('dlqf');
+  const topic = `${run}-in`;
+  const dlqTopic = `${run}-dlq`;
+  const kafka = new kafkajs.Kafka({ clientId: 'dlq-topic-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  const config = parseConfig(
+    `
+kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
+catalog: { uri: "${stack.restUrl}" }
+storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
+commit: { interval: 1s }
+http: { port: 0 }
+deadLetter: { topic: ${dlqTopic} }
+mappings:
+  - topics: [${topic}]
+    table: ${run}.events
+    format: json
+    schema:
+      - { name: id, type: long, required: true }
+`,
+    'dlq-topic-fail.yaml',
+  );
+  const catalog = new RestCatalog({ uri: stack.restUrl });
+  const stored = async () => {
+    try {
+      const meta = (await catalog.loadTable(parseIdent(`${run}.events`))).metadata;
+      return { rows: Number(branchHead(meta)?.summary['total-records'] ?? 0), offset: storedOffsets(ancestors(meta, branchHead(meta)), run).get(topic)?.get(0) };
+    } catch {
+      return { rows: -1, offset: undefined };
+    }
+  };
+  const producer = kafka.producer();
+  await producer.connect();
+  const svc = await runService(config, createLogger({ level: 'silent' }));
+  try {
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ value: JSON.stringify({ id: i }) })) });
+    let s = await stored();
+    for (let i = 0; i < 120 && s.offset !== 5; i++) {
+      await sleep(500);
+      s = await stored();
+    }
+    assert.deepEqual(s, { rows: 5, offset: 5 }, 'the first records are committed');
+    assert.ok((await admin.listTopics()).includes(dlqTopic), 'the dead-letter topic was created at start');
+
+    // The dead-letter topic goes away (the producer may not create it): a bad record at offset 5.
+    await admin.deleteTopics({ topics: [dlqTopic] });
+    for (let i = 0; i < 40 && (await admin.listTopics()).includes(dlqTopic); i++) await sleep(250);
+    await producer.send({ topic, acks: -1, messages: [{ key: 'bad', value: 'not json' }, ...Array.from({ length: 5 }, (_, i) => ({ value: JSON.stringify({ id: 5 + i }) }))] });
+    await sleep(20_000);
+    s = await stored();
+    assert.equal(s.offset, 5, 'the table did not commit past a dead letter the broker does not have');
+    assert.equal(s.rows, 5);
+
+    // The topic is back: the dead letter is produced, then the table commits past it.
+    await admin.createTopics({ topics: [{ topic: dlqTopic, numPartitions: 1 }], waitForLeaders: true });
+    for (let i = 0; i < 240 && s.offset !== 11; i++) {
+      await sleep(500);
+      s = await stored();
+    }
+    assert.deepEqual(s, { rows: 10, offset: 11 }, 'the table went on once the dead letter was written');
+  } finally {
+    await svc.stop();
+    await producer.disconnect();
+  }
+  const dl = await readTopic(kafka, dlqTopic, 1, 30);
+  assert.equal(dl.length, 1, 'the dead letter is in the topic, once');
+  assert.equal(String(dl[0]?.value), 'not json');
+  assert.equal(String(dl[0]?.headers?.[`${DEAD_LETTER_HEADER_PREFIX}offset`]), '5');
+  await admin.disconnect();
+});
