@@ -35,12 +35,13 @@ interface Totals {
 }
 
 /**
- * How late an event is, by its index: most are seconds old, 1 in 10 four minutes, 1 in 50 thirty
- * minutes (past the bound). Odd indexes are the hot merchant's, so it has late events too.
+ * How late an event is, by its index: most are seconds old, 1 in 5 four minutes, 1 in 25 thirty
+ * minutes (past the bound); odd indexes are the hot merchant's, so late events are both its and
+ * the others'.
  */
 function ageUs(i: number): bigint {
-  if (i % 50 === 7) return 30n * MINUTE + BigInt(i % 60) * 1_000_000n;
-  if (i % 10 === 3) return 4n * MINUTE + BigInt(i % 60) * 1_000_000n;
+  if (i % 25 === 7) return 30n * MINUTE + BigInt(i % 60) * 1_000_000n;
+  if (i % 10 === 3 || i % 10 === 4) return 4n * MINUTE + BigInt(i % 60) * 1_000_000n;
   return BigInt(i % 5) * 1_000_000n;
 }
 
