@@ -36,6 +36,14 @@ export interface ConsumerOptions {
   topics: Array<string | RegExp>;
   /** Partitions processed at the same time; 1 keeps onBatch calls sequential. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Record bytes fetched ahead of processing (default: the fetch's maxBytes; 0 = none). kafkajs
+   * sends the next fetch of a broker only once every batch of the last one was handled; with a
+   * prefetch, batches are queued and handed to onBatch one after another (still in order, still
+   * sequential), so the next fetch overlaps with processing. The queue is dropped whenever the
+   * assignment is planned again, so no batch of an older plan is delivered.
+   */
+  prefetchBytes?: number;
   log?: Logger;
 }
 
@@ -62,6 +70,17 @@ export class KafkaConsumer {
   private readonly pausedSome = new Set<string>();
   private readonly progress = new Map<string, { position?: number; highWatermark?: number }>();
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Batches fetched and not yet handed to onBatch (prefetch), with the generation they belong to. */
+  private queue: Array<{ gen: number; batch: RecordBatch; bytes: number; heartbeat: () => Promise<void> }> = [];
+  private queuedBytes = 0;
+  /** Bytes of the queued batch being processed now. */
+  private processingBytes = 0;
+  private draining: Promise<void> | undefined;
+  /** Waiters for room in the queue (eachBatch calls holding back kafkajs' next fetch). */
+  private roomWaiters: Array<() => void> = [];
+  /** A heartbeat failure seen while processing a queued batch: handed to kafkajs with the next batch. */
+  private groupError: unknown;
+  private prefetchBytes = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -72,6 +91,7 @@ export class KafkaConsumer {
 
   async start(): Promise<void> {
     const f = { ...DEFAULT_FETCH, ...this.settings.fetch };
+    this.prefetchBytes = this.options.prefetchBytes ?? f.maxBytes;
     const c = this.kafka.consumer({
       groupId: this.settings.groupId,
       readUncommitted: false,
@@ -117,6 +137,7 @@ export class KafkaConsumer {
   private startPlan(revoked: TopicPartition[]): void {
     this.planning = true;
     const gen = ++this.generation;
+    this.dropQueue();
     clearTimeout(this.retryTimer);
     this.applyPause();
     void this.plan(gen, revoked, 0);
@@ -166,6 +187,12 @@ export class KafkaConsumer {
   }
 
   private async eachBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (this.groupError !== undefined) {
+      // A heartbeat failed while a queued batch was processed: kafkajs rejoins on this error.
+      const err = this.groupError;
+      this.groupError = undefined;
+      throw err;
+    }
     const key = tpKey(batch.topic, batch.partition);
     // Fetched before the plan of this generation, or for a partition no longer ours: the seek
     // that follows the plan re-reads it, so delivering it now would deliver it twice.
@@ -174,8 +201,11 @@ export class KafkaConsumer {
     const last = Number(batch.lastOffset());
     if (!Number.isSafeInteger(last)) throw new FloeError('KAFKA_ERROR', `${batch.topic}[${batch.partition}]: offset ${batch.lastOffset()} is beyond 2^53`);
     const records: KafkaRecord[] = new Array(batch.messages.length);
+    let bytes = 0;
     for (let i = 0; i < batch.messages.length; i++) {
       const m = batch.messages[i] as (typeof batch.messages)[number];
+      const size = (m.key?.length ?? 0) + (m.value?.length ?? 0);
+      bytes += size;
       records[i] = {
         topic: batch.topic,
         partition: batch.partition,
@@ -184,11 +214,59 @@ export class KafkaConsumer {
         key: m.key ?? null,
         value: m.value ?? null,
         headers: m.headers ? headerList(m.headers) : [],
-        size: (m.key?.length ?? 0) + (m.value?.length ?? 0),
+        size,
       };
     }
-    const highWatermark = Number(batch.highWatermark);
-    const out: RecordBatch = { topic: batch.topic, partition: batch.partition, records, nextOffset: last + 1, highWatermark };
+    const out: RecordBatch = { topic: batch.topic, partition: batch.partition, records, nextOffset: last + 1, highWatermark: Number(batch.highWatermark) };
+    if (this.prefetchBytes <= 0) {
+      await this.deliver(gen, out, heartbeat);
+      return;
+    }
+    this.queue.push({ gen, batch: out, bytes, heartbeat });
+    this.queuedBytes += bytes;
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    // Hold kafkajs' next fetch back only while a whole prefetch is already waiting.
+    while (this.queuedBytes + this.processingBytes > this.prefetchBytes && !this.stopping) await new Promise<void>((r) => this.roomWaiters.push(r));
+  }
+
+  /** Hands queued batches to onBatch in order, one at a time. */
+  private async drain(): Promise<void> {
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      this.queuedBytes -= next.bytes;
+      this.processingBytes = next.bytes;
+      try {
+        if (next.gen === this.generation && !this.planning && !this.stopping) await this.deliver(next.gen, next.batch, next.heartbeat);
+      } catch (err) {
+        // A heartbeat that failed: kafkajs gets it with its next batch and rejoins; the join
+        // re-plans. What is queued belongs to the old generation.
+        this.groupError = err;
+        this.dropQueue();
+      } finally {
+        this.processingBytes = 0;
+        this.wakeRoom();
+      }
+    }
+  }
+
+  private dropQueue(): void {
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.wakeRoom();
+  }
+
+  private wakeRoom(): void {
+    if (this.queuedBytes + this.processingBytes > this.prefetchBytes && !this.stopping) return;
+    const w = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const r of w) r();
+  }
+
+  /**
+   * One batch to onBatch. A failing batch re-plans (nothing is skipped); a failed heartbeat is
+   * rethrown for kafkajs to handle (it rejoins, and the join re-plans).
+   */
+  private async deliver(gen: number, out: RecordBatch, heartbeat: () => Promise<void>): Promise<void> {
+    const key = tpKey(out.topic, out.partition);
     let groupError: unknown;
     const beat = async () => {
       try {
@@ -200,10 +278,8 @@ export class KafkaConsumer {
     };
     try {
       await this.handlers.onBatch(out, beat);
-      if (gen === this.generation) this.progress.set(key, { position: last + 1, highWatermark });
+      if (gen === this.generation) this.progress.set(key, { position: out.nextOffset, highWatermark: out.highWatermark });
     } catch (err) {
-      // A heartbeat that failed (a rebalance, a lost coordinator) is kafkajs' to handle: it
-      // rejoins, and the join re-plans.
       if (groupError !== undefined) throw groupError;
       this.handlers.onError?.(err, false);
       if (gen === this.generation && !this.stopping) this.startPlan([]);
@@ -269,6 +345,8 @@ export class KafkaConsumer {
     clearTimeout(this.retryTimer);
     this.pausedAll = true;
     this.applyPause();
+    this.dropQueue();
+    await this.draining;
     await this.consumer?.disconnect();
   }
 }
