@@ -7,6 +7,7 @@ import { createFileIO, type FileIO } from './io/index.js';
 import { createKafka } from './kafka/consumer.js';
 import { Metrics, createLogger, startOpsServer, type Logger } from './observability/index.js';
 import { Pipeline } from './pipeline/index.js';
+import { closeSharedEncoders } from './parquet/index.js';
 
 export interface Clients {
   catalog: RestCatalog;
@@ -60,6 +61,9 @@ export async function runService(config: FloeConfig, log = createLogger()): Prom
     url: ops.url,
     stop: async () => {
       await pipeline.stop();
+      // After the last file is closed: the encoder threads would otherwise live on with their
+      // WebAssembly memory (an embedding process keeps running after stop()).
+      await closeSharedEncoders();
       await ops.close();
       await c.io.close();
     },

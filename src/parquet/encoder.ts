@@ -22,6 +22,11 @@ export interface EncodeProps {
 export interface ParquetEncoder {
   /** How many row groups it encodes at once. */
   readonly parallelism: number;
+  /**
+   * Arrow IPC bytes of the row groups handed to it and not yet encoded (queued or in a worker):
+   * memory the sink holds beyond its open batches, counted against its memory limit.
+   */
+  readonly pendingBytes: number;
   encode(ipc: Uint8Array, props: EncodeProps): Promise<Uint8Array>;
   close(): Promise<void>;
 }
@@ -41,6 +46,7 @@ export function writerPropertiesOf(p: EncodeProps): pw.WriterProperties {
 /** Encodes on the calling thread (encoderThreads: 0). */
 export class InlineEncoder implements ParquetEncoder {
   readonly parallelism = 1;
+  readonly pendingBytes = 0;
   encode(ipc: Uint8Array, props: EncodeProps): Promise<Uint8Array> {
     try {
       return Promise.resolve(pw.writeParquet(pw.Table.fromIPCStream(ipc), writerPropertiesOf(props)));
@@ -84,6 +90,7 @@ parentPort.on('message', async ({ id, ipc, props }) => {
 `;
 
 interface Task {
+  bytes: number;
   resolve: (b: Uint8Array) => void;
   reject: (e: FloeError) => void;
 }
@@ -98,6 +105,7 @@ export class WorkerEncoder implements ParquetEncoder {
   private readonly running = new Map<number, { worker: Worker; task: Task }>();
   private nextId = 0;
   private closed = false;
+  pendingBytes = 0;
 
   constructor(readonly parallelism: number) {
     const parquetWasm = import.meta.resolve('parquet-wasm/node');
@@ -115,8 +123,10 @@ export class WorkerEncoder implements ParquetEncoder {
 
   encode(ipc: Uint8Array, props: EncodeProps): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new FloeError('INTERNAL', 'Parquet encoder used after close'));
+    const bytes = ipc.byteLength;
+    this.pendingBytes += bytes;
     return new Promise((resolve, reject) => {
-      this.waiting.push({ ipc, props, task: { resolve, reject } });
+      this.waiting.push({ ipc, props, task: { bytes, resolve, reject } });
       this.dispatch();
     });
   }
@@ -140,6 +150,7 @@ export class WorkerEncoder implements ParquetEncoder {
     w.unref();
     this.idle.push(w);
     if (run) {
+      this.pendingBytes -= run.task.bytes;
       if (m.error !== undefined) run.task.reject(encodeError(new Error(m.error)));
       else run.task.resolve(m.out);
     }
@@ -150,16 +161,23 @@ export class WorkerEncoder implements ParquetEncoder {
     for (const [id, run] of this.running) {
       if (run.worker !== w) continue;
       this.running.delete(id);
+      this.pendingBytes -= run.task.bytes;
       run.task.reject(encodeError(err));
     }
     const i = this.all.indexOf(w);
     if (i >= 0) this.all.splice(i, 1);
-    if (this.all.length === 0) for (const { task } of this.waiting.splice(0)) task.reject(encodeError(err));
+    if (this.all.length === 0) {
+      for (const { task } of this.waiting.splice(0)) task.reject(encodeError(err));
+      this.pendingBytes = 0;
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const { task } of this.waiting.splice(0)) task.reject(new FloeError('INTERNAL', 'Parquet encoder closed'));
+    for (const { task } of this.running.values()) task.reject(new FloeError('INTERNAL', 'Parquet encoder closed'));
+    this.running.clear();
+    this.pendingBytes = 0;
     await Promise.all(this.all.map((w) => w.terminate()));
   }
 }
@@ -179,6 +197,13 @@ export function sharedEncoder(threads = defaultEncoderThreads()): ParquetEncoder
     shared.set(threads, e);
   }
   return e;
+}
+
+/** Row-group bytes the shared encoders hold (queued or being encoded), for the memory limit. */
+export function sharedEncoderBytes(): number {
+  let n = 0;
+  for (const e of shared.values()) n += e.pendingBytes;
+  return n;
 }
 
 /** Stops the shared encoder threads (at shutdown, after the last file is closed). */
