@@ -24,6 +24,8 @@ interface PendingBatch {
   rows: number;
   commitId: string;
   cutAt: number;
+  /** Milliseconds from the cut to the files being written (encode and upload). */
+  sealMs: number;
 }
 
 /** A batch cut from the open one: its offset ranges, its data writer, and a rollup's partial rows. */
@@ -153,12 +155,13 @@ export class TableSink {
         if (r) await r;
       }
     }
+    const sealStart = Date.now();
     const files = writer ? await writer.close() : [];
     for (const f of files) {
       this.ctx.metrics.filesWritten.inc({ table: this.name });
       this.ctx.metrics.bytesWritten.inc({ table: this.name }, f.fileSizeInBytes);
     }
-    this.pending = { ranges: cut.ranges, files, rows: cut.rows, commitId: randomUUID(), cutAt: Date.now() };
+    this.pending = { ranges: cut.ranges, files, rows: cut.rows, commitId: randomUUID(), cutAt: Date.now(), sealMs: Date.now() - sealStart };
   }
 
   /**
@@ -196,7 +199,7 @@ export class TableSink {
       this.ctx.metrics.recordsOut.inc({ table: this.name }, p.rows);
       this.ctx.metrics.commitSeconds.observe({ table: this.name }, (now - p.cutAt) / 1000);
       this.ctx.metrics.lastCommitTime.set({ table: this.name }, now / 1000);
-      this.ctx.log.debug({ table: this.name, rows: p.rows, files: p.files.length, ms: now - started, snapshot: String(res.snapshotId), recovered: res.recovered }, 'committed');
+      this.ctx.log.debug({ table: this.name, rows: p.rows, files: p.files.length, sealMs: p.sealMs, ms: now - started, snapshot: String(res.snapshotId), recovered: res.recovered }, 'committed');
       return true;
     } catch (err) {
       if (isFloeError(err, 'FENCED')) {
