@@ -24,10 +24,15 @@ export class Growable<T extends Typed> {
     this.buf = next;
   }
 
+  /**
+   * The filled part, without a copy (the Arrow IPC writer copies it once anyway); the builder
+   * goes on in a fresh buffer of the same capacity, so the next batch does not grow it again by
+   * doubling and copying. A fresh buffer's pages cost memory only once they are written.
+   */
   take(): T {
-    const out = this.buf.slice(0, this.length) as T;
+    const out = this.buf.subarray(0, this.length) as T;
     this.length = 0;
-    if (this.buf.length > this.initial * 64) this.buf = new this.ctor(this.initial);
+    this.buf = new this.ctor(this.buf.length);
     return out;
   }
 

@@ -57,6 +57,14 @@ test('strings order by code point, like their UTF-8 bytes', () => {
     }),
   );
   assert.ok(compareStrings('\uffff', '\u{10000}') < 0);
+  // Any UTF-16 text, lone surrogates included (UTF-8 writes them as U+FFFD), and shared prefixes.
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary', maxLength: 3 }), (a, b, p) => {
+      for (const [x, y] of [[a, b], [p + a, p + b], [p, p + b]] as const) {
+        assert.equal(Math.sign(compareStrings(x, y)), Math.sign(Buffer.compare(Buffer.from(x), Buffer.from(y))), `${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
+      }
+    }),
+  );
 });
 
 test('truncated bounds enclose the value', () => {
