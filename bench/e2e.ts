@@ -9,6 +9,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import kafkajs from 'kafkajs';
 import { avroType, frame } from '../src/decode/index.js';
 import { RegistryClient } from '../src/decode/registry.js';
@@ -43,6 +44,17 @@ const SCHEMA = {
 };
 const PAGES = Array.from({ length: 100 }, (_, i) => `/catalog/section-${i}/product-page`);
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.126 Safari/537.36 Edg/126.0.2592.68 floe-bench/1.0 (+https://example.invalid/bot)';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number) : NaN;
@@ -96,6 +108,7 @@ async function main(): Promise<void> {
   }
   log(`produced ${RECORDS} (${(bytes / RECORDS).toFixed(0)} bytes each) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
+  const httpPort = await freePort();
   const dir = `${ROOT}/.stack/bench/${run}`;
   mkdirSync(dir, { recursive: true });
   writeFileSync(
@@ -106,7 +119,7 @@ catalog: { uri: "${stack.restUrl}" }
 storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
 commit: { interval: 1s }
 memoryLimit: 256MiB
-http: { port: 0 }
+http: { port: ${httpPort} }
 mappings:
   - topics: [${topic}]
     table: ${table}
@@ -116,7 +129,7 @@ mappings:
   const out = createWriteStream(`${dir}/floe.log`);
   // FLOE_PROFILE=<dir>: write a CPU profile of the Floe process there (node --cpu-prof).
   const prof = process.env.FLOE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLOE_PROFILE}`] : [];
-  const floe = spawn(process.execPath, [...prof, '--import', 'tsx', `${ROOT}/src/main.ts`, 'run', '-c', `${dir}/floe.yaml`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } });
+  const floe = spawn(process.execPath, [...prof, '--import', 'tsx', `${ROOT}/src/main.ts`, 'run', '-c', `${dir}/floe.yaml`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOE_LOG_LEVEL: process.env.FLOE_E2E_LOG_LEVEL ?? 'warn' } });
   floe.stdout?.pipe(out);
   floe.stderr?.pipe(out);
   let peakKb = 0;
@@ -127,6 +140,20 @@ mappings:
     } catch {
       // exited
     }
+  }, 500);
+  // Where the memory goes, from Floe's own /metrics at the highest RSS seen: the main thread's
+  // V8 heap and its external memory (array buffers); the rest of RSS is code, the encoder
+  // threads' WebAssembly memory and allocator slack.
+  let mem = { rss: 0, heap: 0, external: 0, buffered: 0 };
+  const memTimer = setInterval(() => {
+    fetch(`http://127.0.0.1:${httpPort}/metrics`)
+      .then((r) => r.text())
+      .then((t) => {
+        const g = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(t)?.[1] ?? 0);
+        const rss = g('floe_process_resident_memory_bytes');
+        if (rss > mem.rss) mem = { rss, heap: g('floe_nodejs_heap_size_total_bytes'), external: g('floe_nodejs_external_memory_bytes'), buffered: g('floe_buffered_bytes') };
+      })
+      .catch(() => undefined);
   }, 500);
 
   const catalog = new RestCatalog({ uri: stack.restUrl });
@@ -149,7 +176,7 @@ mappings:
   }
   const secs = (Date.now() - started) / 1000;
   const rate = RECORDS / secs;
-  log(`backlog: ${now.rows} rows in ${secs.toFixed(1)} s (from start of floe, incl. group join) in ${now.files} files`);
+  log(`backlog: ${now.rows} rows in ${secs.toFixed(1)} s (from start of floe, incl. group join) in ${now.files} files; first rows visible after ${((firstAt - started) / 1000).toFixed(1)} s`);
 
   // Steady phase: 5,000 records/s; freshness from produce time to visibility.
   log(`steady ${RATE} records/s for ${STEADY_S} s`);
@@ -199,6 +226,9 @@ mappings:
   floe.kill('SIGTERM');
   await new Promise((r) => floe.on('exit', r));
   clearInterval(rssTimer);
+  clearInterval(memTimer);
+  const MB = (n: number) => Math.round(n / 2 ** 20);
+  log(`memory at the highest RSS sampled: rss ${MB(mem.rss)} MB = V8 heap ${MB(mem.heap)} MB + external ${MB(mem.external)} MB + other ${MB(mem.rss - mem.heap - mem.external)} MB (code, encoder threads); buffered records ${MB(mem.buffered)} MB`);
   const final = await total();
   fresh.sort((a, b) => a - b);
   log(`steady: ${sent} produced, ${fresh.length} seen visible; table rows ${final.rows}`);
