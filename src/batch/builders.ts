@@ -20,7 +20,6 @@ export interface ColumnBuilder {
   byteSize(): number;
 }
 
-const enc = new TextEncoder();
 
 function badValue(path: string, type: IcebergType, v: unknown): FloeError {
   const shown = typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? `<${v.length} bytes>` : JSON.stringify(v);
@@ -175,6 +174,9 @@ class VarBinaryBuilder implements ColumnBuilder {
   private offsets = new Growable(Int32Array);
   private bytes = new Growable(Uint8Array, 16384);
   private valid = new Bitmap();
+  /** A Buffer over `bytes.buf` (made again when the buffer is replaced), for writing UTF-8. */
+  private utf8: Buffer | undefined;
+  private utf8Of: Uint8Array | undefined;
   constructor(
     private readonly type: PrimitiveType,
     private readonly stats: LeafStats,
@@ -188,10 +190,16 @@ class VarBinaryBuilder implements ColumnBuilder {
       this.stats.observeNull();
     } else if (this.type.type === 'string') {
       if (typeof v !== 'string') throw badValue(path, this.type, v);
-      // A UTF-8 encoding takes at most 3 bytes per UTF-16 code unit.
+      // A UTF-8 encoding takes at most 3 bytes per UTF-16 code unit. Written through a Buffer
+      // over the same memory: TextEncoder.encodeInto needs a fresh view and returns a fresh
+      // object per value, garbage that cost more than the encoding.
       this.bytes.reserve(v.length * 3);
-      const { written } = enc.encodeInto(v, this.bytes.buf.subarray(this.bytes.length));
-      this.bytes.length += written;
+      const buf = this.bytes.buf;
+      if (this.utf8Of !== buf) {
+        this.utf8 = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+        this.utf8Of = buf;
+      }
+      this.bytes.length += (this.utf8 as Buffer).write(v, this.bytes.length);
       this.valid.push(true);
       this.stats.observe(v);
     } else {
@@ -293,9 +301,30 @@ export class StructBuilder implements ColumnBuilder {
       c.builder.append(x ?? null, path ? `${path}.${c.field.name}` : c.field.name);
     }
   }
-  /** Appends a top-level row (never null). */
+  /**
+   * Appends a top-level row (never null), through code generated for this struct: each field is
+   * read by a constant name and appended at a call site of its own, so property loads and
+   * builder calls stay monomorphic (one loop over the children makes both megamorphic).
+   */
   appendRow(row: { [k: string]: Value }): void {
-    this.append(row, '');
+    if (typeof row !== 'object' || row === null || Array.isArray(row) || row instanceof Uint8Array) throw badValue('', { type: 'struct', fields: this.fields }, row);
+    this.length++;
+    this.valid.push(true);
+    (this.rowAppender ??= this.compileRowAppender())(row);
+  }
+
+  private rowAppender: ((row: { [k: string]: Value }) => void) | undefined;
+
+  private compileRowAppender(): (row: { [k: string]: Value }) => void {
+    const lines = this.children.map((c, i) => {
+      const name = JSON.stringify(c.field.name);
+      const read = c.field.name === '__proto__' ? `Object.getOwnPropertyDescriptor(row, "__proto__")?.value` : `row[${name}]`;
+      return `x = ${read}; if (x === undefined) x = null;${c.field.required ? ` if (x === null) throw required(${name});` : ''} b${i}.append(x, ${name});`;
+    });
+    const params = this.children.map((_, i) => `b${i}`);
+    const make = new Function('required', ...params, `return function appendRow(row) {\n  var x;\n  ${lines.join('\n  ')}\n};`) as (...a: unknown[]) => (row: { [k: string]: Value }) => void;
+    const required = (name: string) => new FloeError('CONVERT_FAILED', `field '${name}' is required but missing or null`);
+    return make(required, ...this.children.map((c) => c.builder));
   }
   finish(): arrow.Data {
     const length = this.length;
