@@ -18,6 +18,8 @@ export interface Mapping {
    * CONFIG_INVALID naming the key when the schema does not fit the rollup section.
    */
   rollupPlan?(schemaId: number, value: Schema): RollupPlan;
+  /** Whether some value schema (declared, the registry's latest at start, or a record's) has fit the rollup section. */
+  rollupFits?(): boolean;
   readonly decoder: Decoder;
   /** The table a decoded value goes to; throws ROUTE_FAILED when it cannot be routed. */
   route(value: unknown): string;
@@ -82,6 +84,7 @@ export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: R
             if (!p) plans.set(schemaId, (p = planRollupTable(cfg, rollup, value, key)));
             return p;
           },
+          rollupFits: () => plans.size > 0,
         }
       : {}),
     decoder,

@@ -327,11 +327,12 @@ export class Pipeline {
     try {
       plan = (m.rollupPlan as NonNullable<Mapping['rollupPlan']>)(decoded.schemaId, source);
     } catch (err) {
-      // Before the rollup table exists, no schema has fit the rollup yet: the config is wrong
-      // for this topic, so stop (nothing skipped) and say which key, rather than send every
-      // record to the dead-letter table. Once the table exists, a writer schema that lacks
-      // what the rollup reads is one producer's fault: its records go to the dead-letter table.
-      if (!s.exists) throw new FloeError('CONFIG_INVALID', `${r.topic} (schema id ${decoded.schemaId}): ${(err as Error).message}`);
+      // While no schema has fit the rollup (none declared, none in the registry at start, the
+      // table not created yet), the config is wrong for this topic: stop (nothing skipped) and
+      // say which key, rather than send every record to the dead-letter table. Once one has, a
+      // writer schema that lacks what the rollup reads is one producer's (or an old version's)
+      // fault: its records go to the dead-letter table.
+      if (!s.exists && !m.rollupFits?.()) throw new FloeError('CONFIG_INVALID', `${r.topic} (schema id ${decoded.schemaId}): ${(err as Error).message}`);
       const e = new FloeError('CONVERT_FAILED', `schema id ${decoded.schemaId} does not fit the rollup: ${(err as Error).message}`);
       return this.deadLetter(m, r, key, e, s.name);
     }

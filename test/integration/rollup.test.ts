@@ -251,13 +251,13 @@ test('rollup totals equal the raw table and the produced events, exactly, throug
   assert.ok(Number(spec?.n) >= 1, 'rollup table partitioned (by day of window_start)');
 });
 
-test('a rollup that does not fit the registry schema is refused at start, at the first record when the subject is not known then, and when its table was made for another section', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 120_000 }, async () => {
+test('a rollup that does not fit the registry schema is refused at start, or at the first record when no schema has fit yet; an older schema that does not fit is dead-lettered; a table made for another section stops it', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 120_000 }, async () => {
   const run = uniqueName('rollup_bad');
   const kafka = new kafkajs.Kafka({ clientId: 'floe-rollup-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const [known, unknown] = [`${run}_known`, `${run}_unknown`];
-  await admin.createTopics({ topics: [{ topic: known }, { topic: unknown }], waitForLeaders: true });
+  await admin.createTopics({ topics: [{ topic: known }, { topic: unknown }, { topic: `${run}_mixed` }], waitForLeaders: true });
   await admin.disconnect();
   const registry = new RegistryClient({ url: stack.registryUrl });
   await registry.register(`${known}-value`, JSON.stringify(ORDER_SCHEMA));
@@ -269,6 +269,7 @@ test('a rollup that does not fit the registry schema is refused at start, at the
       `${dir}/${topic}`,
       stackConfig({
         group: `${run}_${topic}`,
+        extra: 'commit:\n  interval: 1s\n',
         mappings: `  - topics: [${topic}]
     table: rollup_it.${topic}
     mode: rollup
@@ -306,6 +307,36 @@ test('a rollup that does not fit the registry schema is refused at start, at the
     for (const t of [unknown, `${unknown}_dlq`]) await assert.rejects(catalog.loadTable(parseIdent(`rollup_it.${t}`)), `no table ${t} was created`);
   } finally {
     p.kill('SIGKILL');
+  }
+
+  // The latest schema fits, an older one (no amount yet) does not: its records are dead-lettered
+  // and the rest aggregated, nothing stops.
+  const mixed = `${run}_mixed`;
+  const older = { ...ORDER_SCHEMA, fields: ORDER_SCHEMA.fields.filter((f) => f.name !== 'amount') };
+  const olderId = await registry.register(`${run}-older`, JSON.stringify(older));
+  const mixedId = await registry.register(`${mixed}-value`, JSON.stringify(ORDER_SCHEMA));
+  {
+    const pr = kafka.producer();
+    await pr.connect();
+    const o = order(3, ['m'], 1_700_000_000_000_000n);
+    await pr.send({ topic: mixed, messages: [{ value: frame(olderId, avroType(older).toBuffer(o)) }, { value: frame(mixedId, avroType(ORDER_SCHEMA).toBuffer(o)) }] });
+    await pr.disconnect();
+  }
+  const mixedCfg = readFileSync(cfg(mixed), 'utf8').replace('sum(currency)', 'sum(amount)');
+  const m = spawnFloe(writeConfig(`${dir}/${mixed}-ok`, mixedCfg), `${dir}/mixed.log`);
+  try {
+    const catalog = stackCatalog();
+    const total = (t: string) => catalog.loadTable(parseIdent(t)).then((x) => Number(branchHead(x.metadata)?.summary['total-records'] ?? 0), () => 0);
+    let got = [0, 0];
+    for (let i = 0; i < 300 && (got[0] !== 1 || got[1] !== 1); i++) {
+      await sleep(100);
+      got = [await total(`rollup_it.${mixed}`), await total(`rollup_it.${mixed}_dlq`)];
+    }
+    assert.deepEqual(got, [1, 1], 'one partial row (the record that fits) and one dead letter (the older schema)');
+    const [dl] = (await trinoQuery(`SELECT error FROM iceberg.rollup_it."${mixed}_dlq"`)).rows;
+    assert.match(String(dl?.error), /does not fit the rollup: mappings\[0\]\.rollup\.measures\[1\]: 'amount' is not a field of the value schema/);
+  } finally {
+    m.kill('SIGKILL');
   }
 
   // A rollup table made for another rollup section (a measure added since): stops naming the key.
