@@ -45,6 +45,28 @@ const SCHEMA = {
 const PAGES = Array.from({ length: 100 }, (_, i) => `/catalog/section-${i}/product-page`);
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.126 Safari/537.36 Edg/126.0.2592.68 floe-bench/1.0 (+https://example.invalid/bot)';
 
+async function kafkajsBaseline(kafka: kafkajs.Kafka, topic: string): Promise<number> {
+  const c = kafka.consumer({ groupId: `${topic}-baseline`, maxBytes: 10 * 2 ** 20, maxBytesPerPartition: 2 ** 20, maxWaitTimeInMs: 500 });
+  await c.connect();
+  await c.subscribe({ topics: [topic], fromBeginning: true });
+  let n = 0;
+  let first = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((r) => (done = r));
+  await c.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      first ||= Date.now();
+      n += batch.messages.length;
+      if (n >= RECORDS) done();
+    },
+  });
+  await finished;
+  const secs = (Date.now() - first) / 1000;
+  await c.disconnect();
+  return RECORDS / secs;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -108,6 +130,10 @@ async function main(): Promise<void> {
   }
   log(`produced ${RECORDS} (${(bytes / RECORDS).toFixed(0)} bytes each) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
+  // Baseline in the same run (the machine is shared): kafkajs alone reading the whole topic with
+  // Floe's fetch sizes and doing nothing with the records.
+  const baseline = await kafkajsBaseline(kafka, topic);
+  log(`baseline: kafkajs alone ${Math.round(baseline)} records/s`);
   const httpPort = await freePort();
   const dir = `${ROOT}/.stack/bench/${run}`;
   mkdirSync(dir, { recursive: true });
@@ -168,15 +194,20 @@ mappings:
   };
   const started = Date.now();
   let firstAt = 0;
+  let firstRows = 0;
   let now = await total();
   while (now.rows < RECORDS && Date.now() - started < 900_000) {
     await sleep(250);
     now = await total();
-    if (now.rows > 0 && !firstAt) firstAt = Date.now();
+    if (now.rows > 0 && !firstAt) {
+      firstAt = Date.now();
+      firstRows = now.rows;
+    }
   }
   const secs = (Date.now() - started) / 1000;
   const rate = RECORDS / secs;
-  log(`backlog: ${now.rows} rows in ${secs.toFixed(1)} s (from start of floe, incl. group join) in ${now.files} files; first rows visible after ${((firstAt - started) / 1000).toFixed(1)} s`);
+  log(`backlog: ${now.rows} rows in ${secs.toFixed(1)} s (from start of floe, incl. group join) in ${now.files} files; first rows visible after ${((firstAt - started) / 1000).toFixed(1)} s (${firstRows} rows); after that ${Math.round((now.rows - firstRows) / ((Date.now() - firstAt) / 1000))} records/s`);
+  log(`baseline: kafkajs alone consumed the same topic at ${Math.round(baseline)} records/s just before; Floe / kafkajs = ${(rate / baseline).toFixed(2)}`);
 
   // Steady phase: 5,000 records/s; freshness from produce time to visibility.
   log(`steady ${RATE} records/s for ${STEADY_S} s`);
