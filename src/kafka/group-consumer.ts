@@ -365,7 +365,16 @@ function byTopic(parts: TopicPartition[]): Array<{ topic: string; partitions: nu
   return [...by].map(([topic, partitions]) => ({ topic, partitions }));
 }
 
+/** Shared by every record without headers (most of them): nothing writes to a record's headers. */
+const NO_HEADERS = Object.freeze([]) as unknown as Array<[string, Buffer | null]>;
+
 function headerList(h: IHeaders): Array<[string, Buffer | null]> {
+  let any = false;
+  for (const _ in h) {
+    any = true;
+    break;
+  }
+  if (!any) return NO_HEADERS;
   const out: Array<[string, Buffer | null]> = [];
   for (const [k, v] of Object.entries(h)) {
     for (const x of Array.isArray(v) ? v : [v]) out.push([k, x === undefined ? null : Buffer.isBuffer(x) ? x : Buffer.from(x)]);
