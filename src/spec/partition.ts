@@ -159,7 +159,21 @@ export function partitioner(spec: PartitionSpec, schema: Pick<Schema, 'fields'>)
     const fn = compileTransform(f.transform, primitiveOf(src.field.type, f.name));
     return { names, fn, f, result: type[i]?.type as PrimitiveType };
   });
+  // One source column (the usual spec): consecutive rows mostly share their partition (a day, an
+  // hour), so the last tuple is returned again when the transform gives the same value
+  // (Object.is: -0 and NaN stay exact), with no array, key or object made for the row.
+  const one = parts.length === 1 ? parts[0] : undefined;
+  let lastOut: Value = null;
+  let last: { key: string; values: Value[] } | undefined;
   const p = ((row: { [k: string]: Value }) => {
+    if (one) {
+      let v: Value = row;
+      for (const n of one.names) v = v === null || v === undefined ? null : ((v as { [k: string]: Value })[n] ?? null);
+      const out = one.fn(v);
+      if (last && Object.is(out, lastOut) && (out === null || typeof out !== 'object')) return last;
+      lastOut = out;
+      return (last = { key: keyPart(out) + '\u0001', values: [out] });
+    }
     const values: Value[] = [];
     let key = '';
     for (const part of parts) {
