@@ -318,10 +318,17 @@ export class Pipeline {
     const sk = `${m.key}\u0000${decoded.schemaId}`;
     const source = this.sources.get(sk);
     if (!source) {
-      return m.decoder.tableSchema(decoded.schemaId).then((schema) => {
-        this.sources.set(sk, schema);
-        return this.toRollup(m, r, key, decoded);
-      });
+      return m.decoder.tableSchema(decoded.schemaId).then(
+        (schema) => {
+          this.sources.set(sk, schema);
+          return this.toRollup(m, r, key, decoded);
+        },
+        (err: unknown) => {
+          // A writer schema with no Iceberg form: a fault of this record's schema, not of the service.
+          if (isFloeError(err) && err.retryable) throw err;
+          return this.deadLetter(m, r, key, err, s.name);
+        },
+      );
     }
     let plan: RollupPlan;
     try {

@@ -251,7 +251,7 @@ test('rollup totals equal the raw table and the produced events, exactly, throug
   assert.ok(Number(spec?.n) >= 1, 'rollup table partitioned (by day of window_start)');
 });
 
-test('a rollup that does not fit the registry schema is refused at start, or at the first record when no schema has fit yet; an older schema that does not fit is dead-lettered; a table made for another section stops it', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 120_000 }, async () => {
+test('a rollup that does not fit the registry schema is refused at start, or at the first record when no schema has fit yet; an older schema that does not fit, or has no Iceberg form, is dead-lettered; a table made for another section stops it', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 120_000 }, async () => {
   const run = uniqueName('rollup_bad');
   const kafka = new kafkajs.Kafka({ clientId: 'floe-rollup-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
@@ -314,12 +314,17 @@ test('a rollup that does not fit the registry schema is refused at start, or at 
   const mixed = `${run}_mixed`;
   const older = { ...ORDER_SCHEMA, fields: ORDER_SCHEMA.fields.filter((f) => f.name !== 'amount') };
   const olderId = await registry.register(`${run}-older`, JSON.stringify(older));
+  const odd = { ...ORDER_SCHEMA, fields: [...ORDER_SCHEMA.fields, { name: 'extra', type: ['string', 'int'] }] }; // no Iceberg form
+  const oddId = await registry.register(`${run}-odd`, JSON.stringify(odd));
   const mixedId = await registry.register(`${mixed}-value`, JSON.stringify(ORDER_SCHEMA));
   {
     const pr = kafka.producer();
     await pr.connect();
     const o = order(3, ['m'], 1_700_000_000_000_000n);
-    await pr.send({ topic: mixed, messages: [{ value: frame(olderId, avroType(older).toBuffer(o)) }, { value: frame(mixedId, avroType(ORDER_SCHEMA).toBuffer(o)) }] });
+    await pr.send({
+      topic: mixed,
+      messages: [{ value: frame(olderId, avroType(older).toBuffer(o)) }, { value: frame(oddId, avroType(odd).toBuffer({ ...o, extra: 1 })) }, { value: frame(mixedId, avroType(ORDER_SCHEMA).toBuffer(o)) }],
+    });
     await pr.disconnect();
   }
   const mixedCfg = readFileSync(cfg(mixed), 'utf8').replace('sum(currency)', 'sum(amount)');
@@ -328,13 +333,14 @@ test('a rollup that does not fit the registry schema is refused at start, or at 
     const catalog = stackCatalog();
     const total = (t: string) => catalog.loadTable(parseIdent(t)).then((x) => Number(branchHead(x.metadata)?.summary['total-records'] ?? 0), () => 0);
     let got = [0, 0];
-    for (let i = 0; i < 300 && (got[0] !== 1 || got[1] !== 1); i++) {
+    for (let i = 0; i < 300 && (got[0] !== 1 || got[1] !== 2); i++) {
       await sleep(100);
       got = [await total(`rollup_it.${mixed}`), await total(`rollup_it.${mixed}_dlq`)];
     }
-    assert.deepEqual(got, [1, 1], 'one partial row (the record that fits) and one dead letter (the older schema)');
-    const [dl] = (await trinoQuery(`SELECT error FROM iceberg.rollup_it."${mixed}_dlq"`)).rows;
-    assert.match(String(dl?.error), /does not fit the rollup: mappings\[0\]\.rollup\.measures\[1\]: 'amount' is not a field of the value schema/);
+    assert.deepEqual(got, [1, 2], 'one partial row (the record that fits) and two dead letters (the older schema, the one with no Iceberg form)');
+    const [a, b] = (await trinoQuery(`SELECT error FROM iceberg.rollup_it."${mixed}_dlq" ORDER BY "offset"`)).rows;
+    assert.match(String(a?.error), /does not fit the rollup: mappings\[0\]\.rollup\.measures\[1\]: 'amount' is not a field of the value schema/);
+    assert.match(String(b?.error), /SCHEMA_INVALID: .*extra.*has 2 non-null branches/);
   } finally {
     m.kill('SIGKILL');
   }
