@@ -45,7 +45,7 @@ const SCHEMA = {
 const PAGES = Array.from({ length: 100 }, (_, i) => `/catalog/section-${i}/product-page`);
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.126 Safari/537.36 Edg/126.0.2592.68 floe-bench/1.0 (+https://example.invalid/bot)';
 
-async function kafkajsBaseline(kafka: kafkajs.Kafka, topic: string): Promise<number> {
+async function kafkajsBaseline(kafka: kafkajs.Kafka, topic: string): Promise<{ rate: number; cpuSPerM: number }> {
   const c = kafka.consumer({ groupId: `${topic}-baseline`, maxBytes: 10 * 2 ** 20, maxBytesPerPartition: 2 ** 20, maxWaitTimeInMs: 500 });
   await c.connect();
   await c.subscribe({ topics: [topic], fromBeginning: true });
@@ -53,6 +53,7 @@ async function kafkajsBaseline(kafka: kafkajs.Kafka, topic: string): Promise<num
   let first = 0;
   let done: () => void = () => undefined;
   const finished = new Promise<void>((r) => (done = r));
+  const cpu0 = process.cpuUsage();
   await c.run({
     autoCommit: false,
     eachBatch: async ({ batch }) => {
@@ -63,8 +64,19 @@ async function kafkajsBaseline(kafka: kafkajs.Kafka, topic: string): Promise<num
   });
   await finished;
   const secs = (Date.now() - first) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await c.disconnect();
-  return RECORDS / secs;
+  return { rate: RECORDS / secs, cpuSPerM: ((cpu.user + cpu.system) / 1e6 / RECORDS) * 1e6 };
+}
+
+/** CPU seconds (user + system, every thread) a process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100 per second)
+  } catch {
+    return NaN;
+  }
 }
 
 function freePort(): Promise<number> {
@@ -133,7 +145,7 @@ async function main(): Promise<void> {
   // Baseline in the same run (the machine is shared): kafkajs alone reading the whole topic with
   // Floe's fetch sizes and doing nothing with the records.
   const baseline = await kafkajsBaseline(kafka, topic);
-  log(`baseline: kafkajs alone ${Math.round(baseline)} records/s`);
+  log(`baseline: kafkajs alone ${Math.round(baseline.rate)} records/s, ${baseline.cpuSPerM.toFixed(2)} CPU s per million records`);
   const httpPort = await freePort();
   const dir = `${ROOT}/.stack/bench/${run}`;
   mkdirSync(dir, { recursive: true });
@@ -207,7 +219,9 @@ mappings:
   const secs = (Date.now() - started) / 1000;
   const rate = RECORDS / secs;
   log(`backlog: ${now.rows} rows in ${secs.toFixed(1)} s (from start of floe, incl. group join) in ${now.files} files; first rows visible after ${((firstAt - started) / 1000).toFixed(1)} s (${firstRows} rows); after that ${Math.round((now.rows - firstRows) / ((Date.now() - firstAt) / 1000))} records/s`);
-  log(`baseline: kafkajs alone consumed the same topic at ${Math.round(baseline)} records/s just before; Floe / kafkajs = ${(rate / baseline).toFixed(2)}`);
+  const floeCpu = cpuSeconds(floe.pid);
+  log(`CPU: Floe used ${floeCpu.toFixed(1)} s for the backlog (all threads, startup included) = ${((floeCpu / RECORDS) * 1e6).toFixed(2)} s per million records; kafkajs alone ${baseline.cpuSPerM.toFixed(2)}`);
+  log(`baseline: kafkajs alone consumed the same topic at ${Math.round(baseline.rate)} records/s just before; Floe / kafkajs = ${(rate / baseline.rate).toFixed(2)}`);
 
   // Steady phase: 5,000 records/s; freshness from produce time to visibility.
   log(`steady ${RATE} records/s for ${STEADY_S} s`);
