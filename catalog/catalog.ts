@@ -6,7 +6,7 @@
  * location. A refused swap leaves nothing behind but unreferenced files, which are deleted.
  */
 import type { Logger } from 'pino';
-import type { FileIO } from '../src/io/index.js';
+import { parseLocation, type FileIO } from '../src/io/index.js';
 import { isFloeError } from '../src/errors.js';
 import { parseJson, stringifyJson } from '../src/spec/json.js';
 import { metadataFromJson, metadataToJson, type TableMetadata } from '../src/spec/metadata.js';
@@ -106,6 +106,11 @@ export class Catalog {
   }
 
   private async writeMetadata(location: string, meta: TableMetadata): Promise<string> {
+    try {
+      parseLocation(location);
+    } catch (err) {
+      throw badRequest(`table location ${meta.location}: ${(err as Error).message}`);
+    }
     const text = stringifyJson(metadataToJson(meta));
     await this.opts.io.write(location, new TextEncoder().encode(text));
     this.remember(location, { meta, text });
@@ -199,6 +204,8 @@ export class Catalog {
       meta = await this.readMetadata(metadataLocation);
     } catch (err) {
       if (isFloeError(err, 'NOT_FOUND')) throw badRequest(`metadata-location ${metadataLocation} does not exist`);
+      // Not a location the catalog can read (TypeError from the location parser), or not table metadata.
+      if (err instanceof TypeError || (err instanceof CatalogError && err.type === 'InternalServerError')) throw badRequest(`metadata-location: ${(err as Error).message}`);
       throw err;
     }
     const current = overwrite ? await this.opts.store.getTable(ns, name) : undefined;

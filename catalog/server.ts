@@ -101,6 +101,12 @@ export async function startCatalogServer(opts: CatalogServerOptions): Promise<Ca
       return reply;
     }
   });
+  // Every query parameter of the spec is a single value: a repeated one is refused, not guessed.
+  app.addHook('preValidation', async (req) => {
+    for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, unknown>)) {
+      if (Array.isArray(v)) throw new CatalogError('BadRequestException', `query parameter ${k} is given ${v.length} times: give it once`);
+    }
+  });
   app.addHook('onResponse', async (req, reply) => {
     metrics.requests.inc({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
   });

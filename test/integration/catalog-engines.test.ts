@@ -1,22 +1,29 @@
 /**
- * Spark and PyIceberg use the embedded catalog (S3 warehouse, OAuth2 client credentials) as
- * their catalog: Spark creates, inserts, DELETEs, MERGEs, rewrites data files and expires
- * snapshots; PyIceberg and Floe append to Spark's table; each reads the others' rows.
+ * Spark, Trino and PyIceberg use the embedded catalog (S3 warehouse, OAuth2 client credentials)
+ * as their catalog: each creates a namespace and a table and inserts, and each reads the other
+ * engines' tables value by value. On Spark's v2 table Spark DELETEs, MERGEs, rewrites data files
+ * and expires snapshots; PyIceberg, Trino and Floe append to it; all read the same rows.
  * Spark's catalog is registered at run time (`SET spark.sql.catalog.<name>...`) under a name
  * unique to the run, since the long-lived Spark server keeps catalogs it has loaded.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RestCatalog, TableOps, TableWriter, parseIdent } from '../../src/iceberg/index.js';
-import { ensureEngine, pyiceberg, sparkQuery } from '../helpers/engines.js';
+import { ensureEngine, pyiceberg, sparkQuery, trinoCatalog, trinoQuery } from '../helpers/engines.js';
 import { stackS3, startTestCatalog } from '../helpers/catalog.js';
 import { skipUnless, stack, uniqueName } from '../helpers/stack.js';
 
 const skip = skipUnless('s3', 'pyiceberg');
 
-test('Spark, PyIceberg and Floe on the embedded catalog: DML, MERGE, maintenance, each reads the others', { skip, timeout: 900_000 }, async () => {
+test('Spark, Trino, PyIceberg and Floe on the embedded catalog: DML, MERGE, maintenance, each reads the others', { skip, timeout: 900_000 }, async () => {
   await ensureEngine('spark');
-  const c = await startTestCatalog({ warehouse: 's3', vend: true, auth: { clients: [{ id: 'spark', secret: 'spark-secret' }, { id: 'py', secret: 'py-secret' }, { id: 'floe', secret: 'floe-secret' }] } });
+  await ensureEngine('trino');
+  const c = await startTestCatalog({
+    warehouse: 's3',
+    vend: true,
+    auth: { clients: [{ id: 'spark', secret: 'spark-secret' }, { id: 'py', secret: 'py-secret' }, { id: 'floe', secret: 'floe-secret' }, { id: 'trino', secret: 'trino-secret' }] },
+  });
+  const tcat = uniqueName('emb').toLowerCase();
   try {
     const cat = uniqueName('emb');
     const s3 = stackS3();
@@ -34,6 +41,9 @@ test('Spark, PyIceberg and Floe on the embedded catalog: DML, MERGE, maintenance
       '.client.region': s3.region,
     };
     for (const [k, v] of Object.entries(conf)) await sparkQuery(`SET \`spark.sql.catalog.${cat}${k}\`=\`${v}\``);
+    // Trino's catalog is created at run time too, with OAuth2 client credentials against the embedded catalog.
+    await trinoCatalog(tcat, c.url, { 'iceberg.rest-catalog.security': 'OAUTH2', 'iceberg.rest-catalog.oauth2.credential': 'trino:trino-secret' });
+    const tq = async (sql: string) => (await trinoQuery(sql, { catalog: tcat })).rows;
     const ns = uniqueName('eng');
     const t = `${cat}.${ns}.orders`;
     const q = async (sql: string) => (await sparkQuery(sql)).rows;
@@ -71,9 +81,61 @@ result = 1
     const w = new TableWriter(loaded.metadata, c.io);
     await w.write({ id: 7n, customer: 'gus', amount: 7000n });
     await ops.append(ident, { files: await w.close(), loaded });
+    // Trino reads Spark's table (with Spark's position deletes and MERGE), PyIceberg's and Floe's rows, and inserts.
+    const trinoRows = async () => (await tq(`SELECT id, customer, CAST(amount AS VARCHAR) AS amount FROM "${ns}".orders ORDER BY id`)).map((r) => [Number(r.id), r.customer, r.amount]);
+    assert.deepEqual(await trinoRows(), [...want, [6, 'fay', '60.00'], [7, 'gus', '70.00']], 'Trino reads Spark, PyIceberg and Floe rows');
+    await tq(`INSERT INTO "${ns}".orders VALUES (8, 'hal', DECIMAL '80.00')`);
     await q(`REFRESH TABLE ${t}`);
-    const all = [...want, [6, 'fay', '60.00'], [7, 'gus', '70.00']];
-    assert.deepEqual(await sparkRows(), all, 'Spark reads PyIceberg and Floe rows');
+    const all = [...want, [6, 'fay', '60.00'], [7, 'gus', '70.00'], [8, 'hal', '80.00']];
+    assert.deepEqual(await sparkRows(), all, 'Spark reads PyIceberg, Floe and Trino rows');
+
+    // Trino creates a namespace and a table and inserts; PyIceberg appends to it; Spark and PyIceberg read both.
+    const tns = uniqueName('trino');
+    await tq(`CREATE SCHEMA "${tns}"`);
+    await tq(`CREATE TABLE "${tns}".events (id BIGINT, name VARCHAR, score DOUBLE) WITH (format_version = 2)`);
+    await tq(`INSERT INTO "${tns}".events VALUES (1, 'a', 1.5), (2, NULL, -2.25)`);
+    await pyiceberg(`
+from pyiceberg.catalog import load_catalog
+import pyarrow as pa
+t = load_catalog("embedded", **{"type": "rest", "uri": "${c.url}", "credential": "py:py-secret"}).load_table("${tns}.events")
+t.append(pa.Table.from_pylist([{"id": 3, "name": "c", "score": 3.0}], schema=t.schema().as_arrow()))
+result = 1
+`);
+    const events = [[1, 'a', 1.5], [2, null, -2.25], [3, 'c', 3]];
+    assert.deepEqual((await q(`SELECT id, name, score FROM ${cat}.${tns}.events ORDER BY id`)).map((r) => [Number(r.id), r.name, r.score]), events, 'Spark reads Trino and PyIceberg rows');
+    assert.deepEqual((await tq(`SELECT id, name, score FROM "${tns}".events ORDER BY id`)).map((r) => [Number(r.id), r.name, r.score]), events, 'Trino reads PyIceberg rows');
+
+    // PyIceberg creates a namespace and a table and appends; Spark and Trino read it and insert; PyIceberg reads theirs.
+    const pns = uniqueName('py');
+    await pyiceberg(`
+from pyiceberg.catalog import load_catalog
+from pyiceberg.schema import Schema
+from pyiceberg.types import NestedField, LongType, StringType
+import pyarrow as pa
+cat = load_catalog("embedded", **{"type": "rest", "uri": "${c.url}", "credential": "py:py-secret"})
+cat.create_namespace("${pns}")
+t = cat.create_table("${pns}.items", schema=Schema(NestedField(1, "id", LongType(), required=False), NestedField(2, "label", StringType(), required=False)))
+t.append(pa.Table.from_pylist([{"id": 10, "label": "py"}], schema=t.schema().as_arrow()))
+result = 1
+`);
+    await q(`INSERT INTO ${cat}.${pns}.items VALUES (11, 'spark')`);
+    await tq(`INSERT INTO "${pns}".items VALUES (12, 'trino')`);
+    const items = [[10, 'py'], [11, 'spark'], [12, 'trino']];
+    assert.deepEqual((await tq(`SELECT id, label FROM "${pns}".items ORDER BY id`)).map((r) => [Number(r.id), r.label]), items, 'Trino reads PyIceberg and Spark rows');
+    await q(`REFRESH TABLE ${cat}.${pns}.items`);
+    assert.deepEqual((await q(`SELECT id, label FROM ${cat}.${pns}.items ORDER BY id`)).map((r) => [Number(r.id), r.label]), items, 'Spark reads PyIceberg and Trino rows');
+    const pyItems = (await pyiceberg(`
+from pyiceberg.catalog import load_catalog
+t = load_catalog("embedded", **{"type": "rest", "uri": "${c.url}", "credential": "py:py-secret"}).load_table("${pns}.items")
+result = sorted([[r["id"], r["label"]] for r in t.scan().to_arrow().to_pylist()])
+`)) as unknown[][];
+    assert.deepEqual(pyItems, items, 'PyIceberg reads Spark and Trino rows');
+    const pyEvents = (await pyiceberg(`
+from pyiceberg.catalog import load_catalog
+t = load_catalog("embedded", **{"type": "rest", "uri": "${c.url}", "credential": "py:py-secret"}).load_table("${tns}.events")
+result = sorted([[r["id"], r["name"], r["score"]] for r in t.scan().to_arrow().to_pylist()])
+`)) as unknown[][];
+    assert.deepEqual(pyEvents, events, 'PyIceberg reads Trino rows');
 
     // Maintenance through the catalog.
     const rewritten = await q(`CALL ${cat}.system.rewrite_data_files(table => '${ns}.orders', options => map('min-input-files', '1', 'delete-file-threshold', '1'))`);
@@ -87,11 +149,17 @@ result = 1
 result = sorted([[r["id"], r["customer"], str(r["amount"])] for r in t.scan().to_arrow().to_pylist()])
 `)) as unknown[][];
     assert.deepEqual(pyAfter, all);
+    assert.deepEqual(await trinoRows(), all, 'Trino reads the table after compaction and expiry');
     await q(`DROP TABLE ${t} PURGE`);
     await q(`DROP NAMESPACE ${cat}.${ns}`);
     assert.equal(await client.namespaceExists([ns]), false);
+    await tq(`DROP TABLE "${tns}".events`);
+    await tq(`DROP SCHEMA "${tns}"`);
+    await q(`DROP TABLE ${cat}.${pns}.items PURGE`);
+    await q(`DROP NAMESPACE ${cat}.${pns}`);
     void stack;
   } finally {
+    await trinoQuery(`DROP CATALOG IF EXISTS ${tcat}`).catch(() => undefined);
     await c.close();
   }
 });
