@@ -3,7 +3,7 @@ import { VERSION } from './version.js';
 import { FloeError, isFloeError } from './errors.js';
 import { loadConfig, type FloeConfig } from './config/index.js';
 import { createLogger } from './observability/index.js';
-import { createClients, runService } from './service.js';
+import { createClients, embeddedStore, embeddedWarehouse, runService } from './service.js';
 import { topicOffsets } from './kafka/consumer.js';
 import { storedOffsets } from './commit/index.js';
 import { ancestors, branchHead } from './spec/metadata.js';
@@ -85,7 +85,8 @@ export function buildCli(): Command {
     .action(async (opts: { config: string }) => {
       const config = configOrExit(opts.config);
       const log = createLogger({ level: 'warn' });
-      const c = createClients(config, log);
+      // With no catalog section this opens the embedded catalog's store on a private port.
+      const c = await createClients(config, log, { embeddedPort: 0 });
       const results: Array<[string, string]> = [];
       const probe = async (name: string, fn: () => Promise<string>) => {
         try {
@@ -102,7 +103,7 @@ export function buildCli(): Command {
         return `${config.kafka.brokers.join(',')}: ${topics.length} topics`;
       });
       if (c.registry) await probe('registry', async () => `${config.registry?.url}: reachable (${(await fetch(`${config.registry?.url}/subjects`)).status})`);
-      await probe('catalog', async () => `${config.catalog?.uri}: ${(await c.catalog.listNamespaces()).length} namespaces`);
+      await probe('catalog', async () => `${config.catalog?.uri ?? `embedded (${embeddedStore(config)}, warehouse ${embeddedWarehouse(config)})`}: ${(await c.catalog.listNamespaces()).length} namespaces`);
       for (const m of config.mappings) {
         await probe(`table ${m.table}`, async () => ((await c.catalog.tableExists(parseIdent(m.table))) ? 'exists' : m.autoCreate ? 'will be created on the first record' : 'MISSING and autoCreate is off'));
       }
@@ -114,7 +115,7 @@ export function buildCli(): Command {
         });
       }
       for (const [k, v] of results) console.log(`${k.padEnd(28)} ${v}`);
-      await c.io.close();
+      await c.close();
       process.exit(results.some(([, v]) => v.startsWith('FAIL')) ? 1 : 0);
     });
 
@@ -125,7 +126,7 @@ export function buildCli(): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { config: string; json?: boolean }) => {
       const config = configOrExit(opts.config);
-      const c = createClients(config, createLogger({ level: 'warn' }));
+      const c = await createClients(config, createLogger({ level: 'warn' }), { embeddedPort: 0 });
       const rows: Array<Record<string, unknown>> = [];
       let existing: string[] | undefined;
       for (const m of config.mappings) {
@@ -168,7 +169,7 @@ export function buildCli(): Command {
         console.log(['table', 'topic', 'partition', 'table_offset', 'end_offset', 'lag', 'last_commit_age_s'].join('\t'));
         for (const r of rows) console.log([r.table, r.topic, r.partition, r.table_offset ?? '-', r.end_offset, r.lag, r.last_commit_age_s ?? '-'].join('\t') + (r.below_log_start ? '\tSTORED OFFSET BELOW LOG START' : ''));
       }
-      await c.io.close();
+      await c.close();
       process.exit(0);
     });
 

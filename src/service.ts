@@ -1,9 +1,12 @@
 /** Builds the running service from a config: clients, pipeline, ops server, shutdown. */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { openStore, startCatalogServer, s3ClientConfig, type CatalogServer, type CatalogStore } from '../catalog/index.js';
 import { FloeError } from './errors.js';
 import type { FloeConfig } from './config/index.js';
 import { RegistryClient } from './decode/registry.js';
 import { RestCatalog, TableOps } from './iceberg/index.js';
-import { createFileIO, type FileIO } from './io/index.js';
+import { createFileIO, type FileIO, type S3Config } from './io/index.js';
 import { createKafka } from './kafka/consumer.js';
 import { Metrics, createLogger, startOpsServer, type Logger } from './observability/index.js';
 import { Pipeline } from './pipeline/index.js';
@@ -15,29 +18,85 @@ export interface Clients {
   io: FileIO;
   registry: RegistryClient | undefined;
   kafka: ReturnType<typeof createKafka>;
+  /** The embedded catalog's URL when Floe runs it (no catalog section), else undefined. */
+  embeddedCatalogUrl: string | undefined;
+  /** Stops the embedded catalog (if any) and closes the storage clients. */
+  close(): Promise<void>;
 }
 
-export function createClients(config: FloeConfig, log: Logger): Clients {
-  if (!config.catalog) {
-    throw new FloeError('CONFIG_INVALID', 'catalog: the embedded catalog is not available yet; set catalog.uri to an Iceberg REST catalog (e.g. http://127.0.0.1:8181)');
-  }
-  const catalog = new RestCatalog({
-    uri: config.catalog.uri,
-    ...(config.catalog.warehouse ? { warehouse: config.catalog.warehouse } : {}),
-    ...(config.catalog.prefix ? { prefix: config.catalog.prefix } : {}),
-    ...(config.catalog.token ? { token: config.catalog.token } : {}),
-    ...(config.catalog.oauth2 ? { oauth2: config.catalog.oauth2 } : {}),
-    properties: config.catalog.properties,
-  });
+export interface ClientOptions {
+  /**
+   * Port of the embedded catalog: the config's (`floe run`), or 0 for a private one on a free
+   * port (`floe status` / `floe check` beside a running `floe run` on the same store).
+   */
+  embeddedPort?: number;
+}
+
+/** Where the embedded catalog keeps its tables: storage.warehouse, else `<dataDir>/warehouse`. */
+export function embeddedWarehouse(config: FloeConfig): string {
+  return config.storage.warehouse?.replace(/\/+$/, '') ?? pathToFileURL(join(config.embeddedCatalog.dataDir, 'warehouse')).href;
+}
+
+/** The embedded catalog's store: embeddedCatalog.store, else `sqlite:<dataDir>/catalog.db`. */
+export function embeddedStore(config: FloeConfig): string {
+  return config.embeddedCatalog.store ?? `sqlite:${join(config.embeddedCatalog.dataDir, 'catalog.db')}`;
+}
+
+export async function createClients(config: FloeConfig, log: Logger, o: ClientOptions = {}): Promise<Clients> {
   const s3 = config.storage.s3;
-  const io = createFileIO({
+  const s3Config: S3Config = {
     ...(s3?.endpoint ? { endpoint: s3.endpoint } : {}),
     region: s3?.region ?? 'us-east-1',
     ...(s3?.pathStyle !== undefined ? { pathStyle: s3.pathStyle } : {}),
     ...(s3?.accessKeyId ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } : {}),
-  });
+  };
+  const io = createFileIO(s3Config);
+  let embedded: { server: CatalogServer; store: CatalogStore } | undefined;
+  let catalog: RestCatalog;
+  if (config.catalog) {
+    catalog = new RestCatalog({
+      uri: config.catalog.uri,
+      ...(config.catalog.warehouse ? { warehouse: config.catalog.warehouse } : {}),
+      ...(config.catalog.prefix ? { prefix: config.catalog.prefix } : {}),
+      ...(config.catalog.token ? { token: config.catalog.token } : {}),
+      ...(config.catalog.oauth2 ? { oauth2: config.catalog.oauth2 } : {}),
+      properties: config.catalog.properties,
+    });
+  } else {
+    // No catalog section: the embedded catalog, in this process, reached over HTTP on 127.0.0.1
+    // like any other REST catalog (one client code path), and open to engines on the same host.
+    const e = config.embeddedCatalog;
+    const store = await openStore(embeddedStore(config));
+    const warehouse = embeddedWarehouse(config);
+    const clientConfig = s3 ? s3ClientConfig(e.vendCredentials ? s3Config : { ...s3Config, accessKeyId: undefined, secretAccessKey: undefined }) : {};
+    try {
+      const server = await startCatalogServer({ store, io, warehouse, host: e.host, port: o.embeddedPort ?? e.port, clientConfig, log: log.child({ component: 'catalog' }) });
+      embedded = { server, store };
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      await io.close().catch(() => undefined);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new FloeError('CONFIG_INVALID', `embeddedCatalog: cannot listen on ${e.host}:${o.embeddedPort ?? e.port} (${code ?? (err as Error).message}); set embeddedCatalog.port to a free port, or 0 for any`, { cause: err });
+    }
+    log.info({ url: embedded.server.url, store: store.kind, warehouse }, 'embedded catalog started (no catalog section): engines can use it as their Iceberg REST catalog');
+    catalog = new RestCatalog({ uri: embedded.server.url });
+  }
   const registry = config.registry ? new RegistryClient(config.registry) : undefined;
-  return { catalog, ops: new TableOps(catalog, io), io, registry, kafka: createKafka(config.kafka, log.child({ component: 'kafka' })) };
+  return {
+    catalog,
+    ops: new TableOps(catalog, io),
+    io,
+    registry,
+    kafka: createKafka(config.kafka, log.child({ component: 'kafka' })),
+    embeddedCatalogUrl: embedded?.server.url,
+    async close() {
+      if (embedded) {
+        await embedded.server.close();
+        await embedded.store.close();
+      }
+      await io.close();
+    },
+  };
 }
 
 export interface RunningService {
@@ -47,7 +106,7 @@ export interface RunningService {
 
 export async function runService(config: FloeConfig, log = createLogger()): Promise<RunningService> {
   const metrics = new Metrics();
-  const c = createClients(config, log);
+  const c = await createClients(config, log);
   const pipeline = new Pipeline({ config, kafka: c.kafka, ops: c.ops, io: c.io, registry: c.registry, log: log.child({ component: 'pipeline' }), metrics });
   const ops = await startOpsServer({
     host: config.http.host,
@@ -55,7 +114,7 @@ export async function runService(config: FloeConfig, log = createLogger()): Prom
     metrics,
     health: { live: () => true, ready: () => pipeline.health() },
   });
-  log.info({ url: ops.url, mappings: config.mappings.length }, 'floe started');
+  log.info({ url: ops.url, mappings: config.mappings.length, ...(c.embeddedCatalogUrl ? { catalog: c.embeddedCatalogUrl } : {}) }, 'floe started');
   await pipeline.start();
   return {
     url: ops.url,
@@ -65,7 +124,7 @@ export async function runService(config: FloeConfig, log = createLogger()): Prom
       // WebAssembly memory (an embedding process keeps running after stop()).
       await closeSharedEncoders();
       await ops.close();
-      await c.io.close();
+      await c.close();
     },
   };
 }

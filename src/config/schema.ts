@@ -2,6 +2,7 @@
  * The config file's schema (zod). Every key is named in errors with its path; unknown keys are
  * refused, since a typo must not silently fall back to a default.
  */
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { duration, pemFile, size } from './fields.js';
 import { deadLetterSchema, mappingSchema } from './mapping.js';
@@ -100,6 +101,30 @@ const catalogSchema = z
   .strict()
   .refine((c) => !(c.token && c.oauth2), { message: 'give token or oauth2, not both', path: ['oauth2'] });
 
+/**
+ * The embedded catalog Floe starts in-process when the config has no catalog section: an Iceberg
+ * REST catalog on 127.0.0.1 that engines can use too. Its store is a SQLite file in dataDir
+ * unless a store is given; its tables go under storage.warehouse (or dataDir/warehouse).
+ */
+const embeddedCatalogSchema = (baseDir: () => string) =>
+  z
+    .object({
+      dataDir: z
+        .string()
+        .min(1)
+        .default('floe-data')
+        .transform((p) => (isAbsolute(p) ? p : resolve(baseDir(), p))),
+      store: z
+        .string()
+        .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:PATH or postgres://user:password@host:port/db')
+        .optional(),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(9181),
+      /** Hand storage.s3's keys to the catalog's clients (engines) with every table. */
+      vendCredentials: z.boolean().default(false),
+    })
+    .strict();
+
 const storageSchema = z
   .object({
     s3: z
@@ -123,6 +148,7 @@ export function buildConfigSchema(baseDir: () => string = () => process.cwd()) {
       kafka: kafkaSchema(baseDir),
       registry: registrySchema.optional(),
       catalog: catalogSchema.optional(),
+      embeddedCatalog: embeddedCatalogSchema(baseDir).prefault({}),
       storage: storageSchema.default({}),
       commit: z
         .object({
@@ -150,6 +176,9 @@ export function buildConfigSchema(baseDir: () => string = () => process.cwd()) {
     })
     .strict()
     .superRefine((c, ctx) => {
+      if (!c.catalog && c.storage.s3 && !c.storage.warehouse) {
+        ctx.addIssue({ code: 'custom', message: 'the embedded catalog (no catalog section) keeps its tables under storage.warehouse: set it to s3://bucket/prefix, or add a catalog section', path: ['storage', 'warehouse'] });
+      }
       if (c.mappings.some((m) => m.format !== 'json') && !c.registry) {
         const i = c.mappings.findIndex((m) => m.format !== 'json');
         ctx.addIssue({ code: 'custom', message: `format '${c.mappings[i]?.format}' reads schemas from a registry: add a registry section with its url`, path: ['registry'] });

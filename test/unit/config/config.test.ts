@@ -265,10 +265,23 @@ test('TLS files are read at load, relative to the config file; a missing one nam
 });
 
 test('credentials in pairs, and one kind of auth at a time', () => {
-  one(`${good}storage: {s3: {accessKeyId: a}}\n`, /storage\.s3\.secretAccessKey: give accessKeyId and secretAccessKey together/);
+  one(`${good}storage: {warehouse: "s3://lake/t", s3: {accessKeyId: a}}\n`, /storage\.s3\.secretAccessKey: give accessKeyId and secretAccessKey together/);
   one(good.replace('url: http', 'token: t\n  username: u\n  url: http'), /registry\.token: give token \(bearer\) or username\/password \(basic\), not both/);
   one(`${good}catalog: {uri: "http://c", token: t, oauth2: {clientId: a, clientSecret: b}}\n`, /catalog\.oauth2: give token or oauth2, not both/);
   one(`${good}storage: {warehouse: /data/wh}\n`, /storage\.warehouse: must be a URI: file:\/\/\/path\/to\/warehouse or s3:\/\/bucket\/prefix/);
+});
+
+test('no catalog section: the embedded catalog, its data directory relative to the config file, its warehouse from storage', () => {
+  const c = parseConfig(good, 'floe.yaml', { baseDir: '/srv/floe' });
+  assert.deepEqual(c.embeddedCatalog, { dataDir: '/srv/floe/floe-data', host: '127.0.0.1', port: 9181, vendCredentials: false });
+  const e = parseConfig(`${good}embeddedCatalog: {dataDir: /var/lib/floe, port: 0, store: "postgres://u:p@db:5432/floe"}\nstorage: {warehouse: "s3://lake/tables", s3: {endpoint: "http://127.0.0.1:9000"}}\n`, 'floe.yaml', {});
+  assert.equal(e.embeddedCatalog.dataDir, '/var/lib/floe');
+  assert.equal(e.embeddedCatalog.port, 0);
+  assert.equal(e.embeddedCatalog.store, 'postgres://u:p@db:5432/floe');
+  one(`${good}storage: {s3: {endpoint: "http://127.0.0.1:9000"}}\n`, /^floe\.yaml:\d+: storage\.warehouse: the embedded catalog \(no catalog section\) keeps its tables under storage\.warehouse: set it to s3:\/\/bucket\/prefix, or add a catalog section$/);
+  one(`${good}embeddedCatalog: {store: "mysql://x"}\n`, /embeddedCatalog\.store: must be sqlite:PATH or postgres:\/\/user:password@host:port\/db/);
+  // With a catalog section, S3 without a warehouse is fine: the catalog places the tables.
+  assert.ok(parseConfig(`${good}catalog: {uri: "http://c"}\nstorage: {s3: {endpoint: "http://127.0.0.1:9000"}}\n`, 'floe.yaml', {}).catalog);
 });
 
 test('a missing config file is one clear line', () => {
