@@ -104,7 +104,8 @@ result = len(t.scan().to_arrow())
   // The helpers' own options: a filter and a projection, and the raw query results.
   assert.deepEqual(await pyicebergScan(ident, { filter: 'id = 3', selectedFields: ['id', 'name'] }), [{ id: 3, name: null }]);
   const t = await trinoQuery(`SELECT id, amount, payload FROM iceberg."${ns}".t WHERE id > 9000000000000000`);
-  assert.deepEqual(t, { columns: ['id', 'amount', 'payload'], rows: [{ id: '9007199254740993', amount: '-0.01', payload: '' }] });
+  assert.deepEqual({ columns: t.columns, rows: t.rows }, { columns: ['id', 'amount', 'payload'], rows: [{ id: '9007199254740993', amount: '-0.01', payload: '' }] });
+  assert.equal(t.stats?.processedRows !== undefined, true, "Trino's query stats come with the rows");
   const sp = await sparkQuery(`SELECT id, amount, counts FROM iceberg.${ns}.t WHERE id = 1`);
   assert.deepEqual(sp, { columns: ['id', 'amount', 'counts'], rows: [{ id: 1, amount: '12.50', counts: [['b', '-9007199254740993'], ['a', 1]] }] });
 });
