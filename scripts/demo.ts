@@ -1,6 +1,7 @@
 /**
- * npm run demo: Floe's main job end to end. Brings up Kafka, the schema registry, an Iceberg
- * REST catalog and an S3 store; produces a stream of Avro order events (some an hour late, three
+ * npm run demo: Floe's main job end to end, on embedded defaults. Brings up Kafka, the schema
+ * registry and an S3 store; Floe runs its own Iceberg REST catalog (no catalog section in the
+ * config: SQLite in a data directory, tables in the S3 store), which Trino is pointed at; produces a stream of Avro order events (some an hour late, three
  * malformed) into a 4-partition topic; runs `floe run` with two mappings of that topic: a raw
  * table partitioned by day and merchant, and a rollup (orders and revenue per merchant per
  * minute); asks Trino for the revenue per merchant from both and checks them against what was
@@ -8,14 +9,14 @@
  * the offsets stored in the table, and stops Floe with SIGTERM. Ends with `demo ok`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import { avroType, frame } from '../src/decode/index.js';
 import { RegistryClient } from '../src/decode/registry.js';
 import { RestCatalog, parseIdent } from '../src/iceberg/index.js';
 import { parseOffsets } from '../src/commit/index.js';
 import { ancestors, branchHead } from '../src/spec/metadata.js';
-import { trinoQuery } from '../test/helpers/engines.js';
+import { trinoCatalog, trinoQuery } from '../test/helpers/engines.js';
 import { ORDER_SCHEMA, cents, order } from '../test/helpers/orders.js';
 import { ROOT, stack } from '../test/helpers/stack.js';
 
@@ -23,6 +24,7 @@ const EVENTS = Number(process.env.DEMO_EVENTS ?? 20_000);
 const TOPIC = 'orders';
 const TABLE = 'demo.orders';
 const ROLLUP = 'demo.revenue_per_minute';
+const CATALOG_PORT = Number(process.env.FLOE_DEMO_CATALOG_PORT ?? 9181);
 const say = (s: string) => console.log(`\n== ${s}`);
 
 
@@ -31,7 +33,7 @@ const MERCHANTS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'w
 async function main(): Promise<void> {
   const t0 = Date.now();
   say('bringing up the stack (first run installs it; later runs take seconds)');
-  execFileSync(`${ROOT}/scripts/stack`, ['up', 's3', 'kafka', 'registry', 'rest'], { stdio: 'inherit' });
+  execFileSync(`${ROOT}/scripts/stack`, ['up', 's3', 'kafka', 'registry'], { stdio: 'inherit' });
 
   const kafka = new kafkajs.Kafka({ clientId: 'floe-demo', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
@@ -40,9 +42,10 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1000));
   await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 4 }], waitForLeaders: true });
   await admin.disconnect();
-  const catalog = new RestCatalog({ uri: stack.restUrl });
-  if (await catalog.tableExists(parseIdent(TABLE))) await catalog.dropTable(parseIdent(TABLE), true);
-  for (const t of ['demo.orders_dlq', ROLLUP, `${ROLLUP}_dlq`]) if (await catalog.tableExists(parseIdent(t))) await catalog.dropTable(parseIdent(t), true);
+  // Each run starts with an empty embedded catalog and its own warehouse prefix.
+  const run = Date.now().toString(36);
+  const catalogUrl = `http://127.0.0.1:${CATALOG_PORT}`;
+  const catalog = new RestCatalog({ uri: catalogUrl });
 
   const registry = new RegistryClient({ url: stack.registryUrl });
   const schemaId = await registry.register(`${TOPIC}-value`, JSON.stringify(ORDER_SCHEMA));
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
 
   const dir = `${ROOT}/.stack/demo`;
   mkdirSync(dir, { recursive: true });
+  rmSync(`${dir}/floe-data`, { recursive: true, force: true });
   const configPath = `${dir}/floe.yaml`;
   writeFileSync(
     configPath,
@@ -59,8 +63,10 @@ kafka:
   groupId: floe-demo
 registry:
   url: ${stack.registryUrl}
-catalog:
-  uri: ${stack.restUrl}
+# No catalog section: Floe runs its embedded Iceberg REST catalog (SQLite under dataDir).
+embeddedCatalog:
+  dataDir: floe-data
+  port: ${CATALOG_PORT}
 storage:
   s3:
     endpoint: ${stack.s3.endpoint}
@@ -68,6 +74,7 @@ storage:
     pathStyle: true
     accessKeyId: ${stack.s3.accessKeyId}
     secretAccessKey: ${stack.s3.secretAccessKey}
+  warehouse: s3://${stack.s3.bucket}/demo-${run}
 commit:
   interval: 2s
 http:
@@ -90,7 +97,7 @@ mappings:
 `,
   );
   say(`starting floe run -c ${configPath.replace(`${ROOT}/`, '')}`);
-  const floe = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'run', '-c', configPath], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOE_LOG_LEVEL: 'info' } });
+  const floe = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'run', '-c', configPath], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOE_LOG_LEVEL: 'info', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
   floe.stdout.setEncoding('utf8').on('data', (d: string) => {
     for (const line of d.trim().split('\n')) {
       try {
@@ -143,9 +150,11 @@ mappings:
 
   say('querying with Trino: revenue per merchant, from the raw table and from the rollup');
   execFileSync(`${ROOT}/scripts/stack`, ['up', 'trino'], { stdio: 'inherit' });
-  const raw = await trinoQuery(`SELECT merchant, count(*) AS orders, sum(amount) AS revenue FROM iceberg.${TABLE} GROUP BY merchant ORDER BY merchant`);
+  await trinoCatalog('floe', catalogUrl);
+  console.log(`   Trino's catalog 'floe' is Floe's embedded catalog at ${catalogUrl}`);
+  const raw = await trinoQuery(`SELECT merchant, count(*) AS orders, sum(amount) AS revenue FROM floe.${TABLE} GROUP BY merchant ORDER BY merchant`);
   const rolled = new Map(
-    (await trinoQuery(`SELECT merchant, sum("count") AS orders, sum(revenue) AS revenue, count(*) AS partial_rows FROM iceberg.${ROLLUP} GROUP BY merchant`)).rows.map((r) => [String(r.merchant), r]),
+    (await trinoQuery(`SELECT merchant, sum("count") AS orders, sum(revenue) AS revenue, count(*) AS partial_rows FROM floe.${ROLLUP} GROUP BY merchant`)).rows.map((r) => [String(r.merchant), r]),
   );
   console.log('   merchant   orders   revenue (raw table)   revenue (rollup)   produced        rollup rows');
   let ok = raw.rows.length === MERCHANTS.length;
@@ -158,13 +167,13 @@ mappings:
   }
   // The question a rollup is for, asked of both tables: revenue per merchant per minute.
   const perMinute = async (sql: string) => (await trinoQuery(`${sql} ORDER BY 1, 2`)).rows.map((r) => `${String(r.w)}|${String(r.merchant)}|${String(r.orders)}|${String(r.revenue)}`).join('\n');
-  const fromRaw = await perMinute(`SELECT date_trunc('minute', event_time) AS w, merchant, count(*) AS orders, sum(amount) AS revenue FROM iceberg.${TABLE} GROUP BY 1, 2`);
-  const fromRollup = await perMinute(`SELECT window_start AS w, merchant, sum("count") AS orders, sum(revenue) AS revenue FROM iceberg.${ROLLUP} GROUP BY 1, 2`);
+  const fromRaw = await perMinute(`SELECT date_trunc('minute', event_time) AS w, merchant, count(*) AS orders, sum(amount) AS revenue FROM floe.${TABLE} GROUP BY 1, 2`);
+  const fromRollup = await perMinute(`SELECT window_start AS w, merchant, sum("count") AS orders, sum(revenue) AS revenue FROM floe.${ROLLUP} GROUP BY 1, 2`);
   const groups = fromRaw.split('\n').length;
   const rollupRows = Number(branchHead((await catalog.loadTable(parseIdent(ROLLUP))).metadata)?.summary['total-records'] ?? 0);
   if (fromRaw !== fromRollup) ok = false;
   console.log(`   per merchant and minute: ${groups} (minute, merchant) totals, ${fromRaw === fromRollup ? 'identical' : 'DIFFERENT'} from both tables; the rollup holds ${rollupRows} rows for ${total} orders`);
-  const dlq = await trinoQuery(`SELECT count(*) AS n FROM iceberg.${TABLE}_dlq`).catch(() => ({ rows: [{ n: 0 }] }));
+  const dlq = await trinoQuery(`SELECT count(*) AS n FROM floe.${TABLE}_dlq`).catch(() => ({ rows: [{ n: 0 }] }));
   console.log(`   dead-letter table ${TABLE}_dlq: ${String(dlq.rows[0]?.n)} records (3 malformed were produced)`);
 
   say('offsets stored in the table (snapshot summary floe.offsets.floe-demo)');
