@@ -170,8 +170,17 @@ export class TableOps {
         const prepared = opts.prepare?.(meta) ?? {};
         const parent = branchHead(meta);
         const seq = meta.lastSequenceNumber + 1;
-        if (opts.files.length > 0 && !manifest) manifest = await this.writeManifest(meta, snapshotId, opts.files);
-        const parentManifests = parent?.manifestList ? decodeManifestList(await this.io.read(parent.manifestList)) : [];
+        // The new manifest is written while the parent's manifest list is read: two round trips
+        // to the store at once, not one after the other (the commit path is freshness).
+        // A manifest written is kept for the retries even when the read fails.
+        const [, parentManifests] = await Promise.all([
+          opts.files.length > 0 && !manifest
+            ? this.writeManifest(meta, snapshotId, opts.files).then((m) => {
+                manifest = m;
+              })
+            : undefined,
+          parent?.manifestList ? this.io.read(parent.manifestList).then(decodeManifestList) : [],
+        ]);
         // Only the manifest list carries the sequence number: the new manifest's ADDED entries
         // have none and inherit it (spec: sequence number inheritance), so a retry rewrites nothing else.
         const mine = manifest ? [{ ...manifest, sequence_number: BigInt(seq), min_sequence_number: BigInt(seq) }] : [];
