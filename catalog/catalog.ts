@@ -199,6 +199,11 @@ export class Catalog {
 
   async registerTable(ns: string[], name: string, metadataLocation: string, overwrite: boolean): Promise<LoadedTable> {
     await this.requireNamespace(ns);
+    try {
+      parseLocation(metadataLocation);
+    } catch (err) {
+      throw badRequest(`metadata-location: ${(err as Error).message}`);
+    }
     let meta: TableMetadata;
     try {
       meta = await this.readMetadata(metadataLocation);

@@ -288,6 +288,16 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       assert.match(text, /floe_catalog_commit_duration_seconds_bucket/);
       assert.equal((await fetch(`${c.url}/healthz`)).status, 200);
     });
+
+    test('what schemathesis found: repeated query parameters and unusable locations are 400s, not 500s', async () => {
+      const ns = uniqueName('bad');
+      await c.client.createNamespace([ns]);
+      assertError(await call(base(), 'GET', '/namespaces?parent=a&parent=b'), 400, 'BadRequestException');
+      assertError(await call(base(), 'GET', `/namespaces/${enc([ns])}/tables?pageSize=1&pageSize=2`), 400, 'BadRequestException');
+      assertError(await call(base(), 'POST', `/namespaces/${enc([ns])}/register`, { name: 'r', 'metadata-location': '__main__' }), 400, 'BadRequestException');
+      assertError(await call(base(), 'POST', `/namespaces/${enc([ns])}/tables`, { name: 't', schema: SCHEMA, location: 'relative/place' }), 400, 'BadRequestException');
+      assert.equal(await c.client.tableExists(parseIdent(`${ns}.t`)), false, 'nothing was created');
+    });
   });
 }
 
