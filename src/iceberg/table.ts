@@ -12,10 +12,11 @@ import type { DataFile } from '../spec/data-file.js';
 import { ancestors, branchHead, currentSchema, defaultSpec, type Snapshot, type TableMetadata } from '../spec/metadata.js';
 import { partitionType, sortOrderToJson, specToJson, type PartitionSpec, type SortOrder } from '../spec/partition.js';
 import { schemaToJson } from '../spec/schema.js';
+import { partitionFieldSummaries } from '../spec/manifest.js';
+import { snapshotSummary } from '../spec/summary.js';
 import type { Schema } from '../spec/types.js';
 import { decodeManifestList, encodeManifest, encodeManifestList, type ManifestFile } from './manifest.js';
 import type { LoadedTable, RestCatalog, TableIdent } from './rest-client.js';
-import { appendSummary, partitionSummaries } from './summary.js';
 
 export const COMMIT_ID_PROPERTY = 'floe.commit-id';
 
@@ -202,7 +203,7 @@ export class TableOps {
           sequenceNumber: seq,
           timestampMs: Math.max(Date.now(), (parent?.timestampMs ?? 0) + 1),
           manifestList: list,
-          summary: appendSummary(opts.files, parent, { ...props, ...prepared }),
+          summary: snapshotSummary({ operation: 'append', added: opts.files, parent: parent?.summary, properties: { ...props, ...prepared } }),
           schemaId: meta.currentSchemaId,
         };
         try {
@@ -314,7 +315,12 @@ export class TableOps {
       added_rows_count: BigInt(files.reduce((n, f) => n + f.recordCount, 0)),
       existing_rows_count: 0n,
       deleted_rows_count: 0n,
-      partitions: partitionSummaries(partType, files),
+      partitions: partitionFieldSummaries(partType, files).map((p) => ({
+        contains_null: p.containsNull,
+        contains_nan: p.containsNan ?? null,
+        lower_bound: p.lowerBound ? Buffer.from(p.lowerBound) : null,
+        upper_bound: p.upperBound ? Buffer.from(p.upperBound) : null,
+      })),
       key_metadata: null,
     };
   }

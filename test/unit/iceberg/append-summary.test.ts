@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { appendSummary, partitionSummaries, TOTALS } from '../../../src/iceberg/summary.js';
 import { findCommit } from '../../../src/iceberg/table.js';
+import { partitionFieldSummaries } from '../../../src/spec/manifest.js';
+import { snapshotSummary, TOTALS } from '../../../src/spec/summary.js';
 import type { DataFile } from '../../../src/spec/data-file.js';
 import { metadataFromJson, type Snapshot } from '../../../src/spec/metadata.js';
 import { serializeValue } from '../../../src/spec/values.js';
@@ -23,9 +24,14 @@ const file = (records: number, bytes: number, partition: DataFile['partition'] =
   splitOffsets: [],
 });
 
+/** The summary the commit path writes for an append (src/iceberg/table.ts). */
+const appendSummary = (files: readonly DataFile[], parent: Snapshot | undefined, properties: Record<string, string> = {}) =>
+  snapshotSummary({ operation: 'append', added: files, parent: parent?.summary, properties });
+const TOTAL_KEYS = TOTALS.map(([total]) => total);
+
 const snap = (id: bigint, parent: bigint | undefined, summary: Record<string, string>): Snapshot => ({ snapshotId: id, ...(parent ? { parentSnapshotId: parent } : {}), sequenceNumber: Number(id), timestampMs: 1, manifestList: `m${id}`, summary });
 
-test('totals are carried from the parent across a chain of appends', () => {
+test('an append\'s summary (as the commit path builds it): totals are carried from the parent across a chain of appends', () => {
   fc.assert(
     fc.property(fc.array(fc.array(fc.tuple(fc.nat(1e6), fc.nat(1e9)), { maxLength: 4 }), { minLength: 1, maxLength: 10 }), (batches) => {
       let parent: Snapshot | undefined;
@@ -54,10 +60,10 @@ test('an offsets-only append adds nothing and keeps the totals; a parent without
   const parent = snap(1n, undefined, { operation: 'append', 'total-records': '10', 'total-data-files': '2', 'total-files-size': '99', 'total-delete-files': '0', 'total-position-deletes': '0', 'total-equality-deletes': '0' });
   const s = appendSummary([], parent, { 'floe.offsets.g': '{}' });
   assert.equal(s['added-records'], undefined);
-  assert.equal(s['changed-partition-count'], '0');
-  for (const k of TOTALS) assert.equal(s[k], parent.summary[k]);
+  assert.equal(s['changed-partition-count'], undefined, 'no partition changed (PyIceberg writes it only when positive)');
+  for (const k of TOTAL_KEYS) assert.equal(s[k], parent.summary[k]);
   const foreign = appendSummary([file(5, 50)], snap(2n, undefined, { operation: 'overwrite' }));
-  for (const k of TOTALS) assert.equal(foreign[k], undefined, `${k} is not restarted from zero`);
+  for (const k of TOTAL_KEYS) assert.equal(foreign[k], undefined, `${k} is not restarted from zero`);
 });
 
 test('partition summaries hold null/NaN presence and the bounds of the files', () => {
@@ -65,9 +71,9 @@ test('partition summaries hold null/NaN presence and the bounds of the files', (
     { id: 1000, name: 'd', required: false, type: { type: 'date' as const } },
     { id: 1001, name: 'x', required: false, type: { type: 'double' as const } },
   ];
-  const got = partitionSummaries(part, [file(1, 1, [5, 1.5]), file(1, 1, [null, Number.NaN]), file(1, 1, [2, -3])]);
-  assert.deepEqual(got[0], { contains_null: true, contains_nan: false, lower_bound: Buffer.from(serializeValue({ type: 'date' }, 2)), upper_bound: Buffer.from(serializeValue({ type: 'date' }, 5)) });
-  assert.deepEqual(got[1], { contains_null: false, contains_nan: true, lower_bound: Buffer.from(serializeValue({ type: 'double' }, -3)), upper_bound: Buffer.from(serializeValue({ type: 'double' }, 1.5)) });
+  const got = partitionFieldSummaries(part, [file(1, 1, [5, 1.5]), file(1, 1, [null, Number.NaN]), file(1, 1, [2, -3])]);
+  assert.deepEqual(got[0], { containsNull: true, containsNan: false, lowerBound: serializeValue({ type: 'date' }, 2), upperBound: serializeValue({ type: 'date' }, 5) });
+  assert.deepEqual(got[1], { containsNull: false, containsNan: true, lowerBound: serializeValue({ type: 'double' }, -3), upperBound: serializeValue({ type: 'double' }, 1.5) });
 });
 
 test('a commit id is found in main\'s ancestry only, within the search depth', () => {
