@@ -1,4 +1,4 @@
-export { RestCatalog, parseIdent, identToString, storageConfigFor, type RestCatalogConfig, type TableIdent, type LoadedTable, type CatalogNamespace } from './rest-client.js';
+export { RestCatalog, parseIdent, identToString, storageConfigFor, useTableStorage, type RestCatalogConfig, type TableIdent, type LoadedTable, type CatalogNamespace } from './rest-client.js';
 export { TableOps, findCommit, newSnapshotId, dataDir, metadataDir, COMMIT_ID_PROPERTY, type AppendOptions, type AppendResult, type CreateTableOptions } from './table.js';
 export { TableWriter, type TableWriterOptions } from './table-writer.js';
 export { encodeManifest, decodeManifest, encodeManifestList, decodeManifestList, type ManifestFile, type ManifestEntryRead } from './manifest.js';

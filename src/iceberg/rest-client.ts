@@ -5,6 +5,7 @@
  * dropped connection) COMMIT_STATE_UNKNOWN (DESIGN §2 rule 5).
  */
 import { FloeError } from '../errors.js';
+import type { FileIO } from '../io/file-io.js';
 import { metadataFromJson, type TableMetadata } from '../spec/metadata.js';
 import { requirementToJson, type TableRequirement } from '../spec/requirements.js';
 import { updateToJson, type TableUpdate } from '../spec/updates.js';
@@ -61,6 +62,21 @@ export interface CatalogNamespace {
 export function storageConfigFor(t: Pick<LoadedTable, 'config' | 'storageCredentials'>, location: string): Record<string, string> {
   const best = t.storageCredentials.filter((c) => location.startsWith(c.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
   return { ...t.config, ...best?.config };
+}
+
+/**
+ * Hands a loaded table's storage properties to the FileIO, so that its files are read and written
+ * with what the catalog vended: the table `config` for everything under the table's location (and
+ * its data and metadata paths when set elsewhere), each storage credential for its own prefix
+ * (overlaying the config). A table without vended settings clears its prefixes: the FileIO's
+ * own settings apply.
+ */
+export function useTableStorage(io: FileIO, t: Pick<LoadedTable, 'metadata' | 'config' | 'storageCredentials'>): void {
+  if (!io.useStorageProperties) return;
+  const props = t.metadata.properties;
+  const roots = new Set([t.metadata.location, props['write.data.path'], props['write.metadata.path']].filter((l): l is string => !!l).map((l) => `${l.replace(/\/+$/, '')}/`));
+  for (const root of roots) io.useStorageProperties(root, t.config);
+  for (const c of t.storageCredentials) io.useStorageProperties(c.prefix, { ...t.config, ...c.config });
 }
 
 /** The REST spec's namespace separator in paths (unit separator, percent-encoded). */
@@ -190,13 +206,22 @@ export class RestCatalog {
     }, pageSize);
   }
 
+  private readonly loadListeners: Array<(t: LoadedTable) => void> = [];
+
+  /** Called with every table this client loads or creates (e.g. to apply vended storage settings). */
+  onTableLoaded(listener: (t: LoadedTable) => void): void {
+    this.loadListeners.push(listener);
+  }
+
   private loaded(r: Record<string, unknown>): LoadedTable {
-    return {
+    const t: LoadedTable = {
       metadataLocation: r['metadata-location'] as string | undefined,
       metadata: metadataFromJson(r.metadata),
       config: (r.config as Record<string, string> | undefined) ?? {},
       storageCredentials: (r['storage-credentials'] as StorageCredential[] | undefined) ?? [],
     };
+    for (const l of this.loadListeners) l(t);
+    return t;
   }
 
   /** Loads a table; `refs` asks for only the snapshots that refs point at (servers may ignore it). */

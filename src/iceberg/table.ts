@@ -16,7 +16,7 @@ import { partitionFieldSummaries } from '../spec/manifest.js';
 import { snapshotSummary } from '../spec/summary.js';
 import type { Schema } from '../spec/types.js';
 import { decodeManifestList, encodeManifest, encodeManifestList, type ManifestFile } from './manifest.js';
-import type { LoadedTable, RestCatalog, TableIdent } from './rest-client.js';
+import { useTableStorage, type LoadedTable, type RestCatalog, type TableIdent } from './rest-client.js';
 
 export const COMMIT_ID_PROPERTY = 'floe.commit-id';
 
@@ -102,7 +102,10 @@ export class TableOps {
   constructor(
     readonly catalog: RestCatalog,
     readonly io: FileIO,
-  ) {}
+  ) {
+    // A table's files go through the storage settings its catalog vends with it (issue 4 item 8).
+    catalog.onTableLoaded((t) => useTableStorage(io, t));
+  }
 
   /** Loads, retrying while the catalog is unavailable. */
   async load(ident: TableIdent, attempts = 8): Promise<LoadedTable> {

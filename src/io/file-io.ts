@@ -21,6 +21,12 @@ export interface FileIO {
   delete(location: string): Promise<void>;
   /** Every location under a prefix (recursive). */
   list(prefix: string): AsyncIterable<string>;
+  /**
+   * Storage properties for every location under a prefix (a catalog's vended credentials and
+   * endpoint for a table's files, Iceberg property names); `{}` forgets the prefix. A FileIO
+   * without configurable storage ignores them.
+   */
+  useStorageProperties?(prefix: string, props: Readonly<Record<string, string>>): void;
   close(): Promise<void>;
 }
 

@@ -29,6 +29,31 @@ export interface S3Config {
 
 const MIN_PART = 5 * 1024 * 1024;
 
+/**
+ * S3 settings from Iceberg storage properties, as a REST catalog vends them in a loaded table's
+ * `config` or `storage-credentials` (Iceberg's S3FileIOProperties and AwsClientProperties keys:
+ * `s3.access-key-id`, `s3.secret-access-key`, `s3.session-token`, `s3.endpoint`,
+ * `s3.path-style-access`, `client.region`; `s3.region` as PyIceberg spells it). Only the keys
+ * present are returned.
+ */
+export function s3ConfigFromProperties(props: Readonly<Record<string, string>>): S3Config {
+  const out: S3Config = {};
+  const accessKeyId = props['s3.access-key-id'];
+  const secretAccessKey = props['s3.secret-access-key'];
+  if (accessKeyId && secretAccessKey) {
+    out.accessKeyId = accessKeyId;
+    out.secretAccessKey = secretAccessKey;
+    // A vended key pair without a token replaces the base token too (it belongs to other keys).
+    out.sessionToken = props['s3.session-token'] || undefined;
+  }
+  if (props['s3.endpoint']) out.endpoint = props['s3.endpoint'];
+  const pathStyle = props['s3.path-style-access'];
+  if (pathStyle !== undefined) out.pathStyle = pathStyle.toLowerCase() === 'true';
+  const region = props['client.region'] ?? props['s3.region'];
+  if (region) out.region = region;
+  return out;
+}
+
 interface S3ErrorShape {
   name?: string;
   $metadata?: { httpStatusCode?: number };
