@@ -169,6 +169,10 @@ class DecimalBuilder implements ColumnBuilder {
   }
 }
 
+/** Node's Buffer.prototype.utf8Write(string, offset): bytes written (not in @types/node). */
+type Utf8Writer = Buffer & { utf8Write(s: string, offset: number): number };
+const HAS_UTF8_WRITE = typeof (Buffer.prototype as Partial<Utf8Writer>).utf8Write === 'function';
+
 /** Utf8 and Binary: int32 offsets and a byte buffer. */
 class VarBinaryBuilder implements ColumnBuilder {
   private offsets = new Growable(Int32Array);
@@ -199,7 +203,9 @@ class VarBinaryBuilder implements ColumnBuilder {
         this.utf8 = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
         this.utf8Of = buf;
       }
-      this.bytes.length += (this.utf8 as Buffer).write(v, this.bytes.length);
+      // utf8Write is Buffer.write without its argument parsing (avsc writes strings with it too).
+      const out = this.utf8 as Utf8Writer;
+      this.bytes.length += HAS_UTF8_WRITE ? out.utf8Write(v, this.bytes.length) : out.write(v, this.bytes.length);
       this.valid.push(true);
       this.stats.observe(v);
     } else {

@@ -5,23 +5,30 @@ type Ctor<T extends Typed> = { new (n: number): T };
 export class Growable<T extends Typed> {
   buf: T;
   length = 0;
+  /**
+   * `buf.length`, kept as a number: reserve() runs once per value, and reading `length` from six
+   * kinds of typed array at one site is a megamorphic property load.
+   */
+  private capacity: number;
 
   constructor(
     private readonly ctor: Ctor<T>,
     private readonly initial = 1024,
   ) {
     this.buf = new ctor(initial);
+    this.capacity = initial;
   }
 
   /** Makes room for `n` more elements. */
   reserve(n: number): void {
     const need = this.length + n;
-    if (need <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    if (need <= this.capacity) return;
+    let cap = this.capacity * 2;
     while (cap < need) cap *= 2;
     const next = new this.ctor(cap);
     (next as Uint8Array).set(this.buf as Uint8Array);
     this.buf = next;
+    this.capacity = cap;
   }
 
   /**
@@ -32,7 +39,7 @@ export class Growable<T extends Typed> {
   take(): T {
     const out = this.buf.subarray(0, this.length) as T;
     this.length = 0;
-    this.buf = new this.ctor(this.buf.length);
+    this.buf = new this.ctor(this.capacity);
     return out;
   }
 
