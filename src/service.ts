@@ -1,7 +1,8 @@
 /** Builds the running service from a config: clients, pipeline, ops server, shutdown. */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openStore, startCatalogServer, s3ClientConfig, type CatalogServer, type CatalogStore } from '../catalog/index.js';
+import type { Registry } from 'prom-client';
+import { CatalogMetrics, openStore, startCatalogServer, s3ClientConfig, type CatalogServer, type CatalogStore } from '../catalog/index.js';
 import { FloeError } from './errors.js';
 import type { FloeConfig } from './config/index.js';
 import { RegistryClient } from './decode/registry.js';
@@ -25,6 +26,8 @@ export interface Clients {
 }
 
 export interface ClientOptions {
+  /** Where the embedded catalog's metrics go (Floe's registry in `floe run`); its own when absent. */
+  metricsRegistry?: Registry;
   /**
    * Port of the embedded catalog: the config's (`floe run`), or 0 for a private one on a free
    * port (`floe status` / `floe check` beside a running `floe run` on the same store).
@@ -70,7 +73,16 @@ export async function createClients(config: FloeConfig, log: Logger, o: ClientOp
     const warehouse = embeddedWarehouse(config);
     const clientConfig = s3 ? s3ClientConfig(e.vendCredentials ? s3Config : { ...s3Config, accessKeyId: undefined, secretAccessKey: undefined }) : {};
     try {
-      const server = await startCatalogServer({ store, io, warehouse, host: e.host, port: o.embeddedPort ?? e.port, clientConfig, log: log.child({ component: 'catalog' }) });
+      const server = await startCatalogServer({
+        store,
+        io,
+        warehouse,
+        host: e.host,
+        port: o.embeddedPort ?? e.port,
+        clientConfig,
+        log: log.child({ component: 'catalog' }),
+        ...(o.metricsRegistry ? { metrics: new CatalogMetrics({ registry: o.metricsRegistry }) } : {}),
+      });
       embedded = { server, store };
     } catch (err) {
       await store.close().catch(() => undefined);
@@ -106,7 +118,7 @@ export interface RunningService {
 
 export async function runService(config: FloeConfig, log = createLogger()): Promise<RunningService> {
   const metrics = new Metrics();
-  const c = await createClients(config, log);
+  const c = await createClients(config, log, { metricsRegistry: metrics.registry });
   const pipeline = new Pipeline({ config, kafka: c.kafka, ops: c.ops, io: c.io, registry: c.registry, log: log.child({ component: 'pipeline' }), metrics });
   const ops = await startOpsServer({
     host: config.http.host,

@@ -3,7 +3,7 @@
  * `floe run`, which starts the embedded catalog in-process (SQLite in embeddedCatalog.dataDir,
  * tables under storage.warehouse on S3) on 127.0.0.1 and logs its URL. The sink commits JSON
  * records through it; PyIceberg, given only that URL (the catalog vends the S3 settings), reads
- * them value by value; `floe status` and `floe check`, run beside the service on the same store,
+ * them value by value; the catalog's metrics are on Floe's /metrics; `floe status` and `floe check`, run beside the service on the same store,
  * see the table and its offsets.
  */
 import { test } from 'node:test';
@@ -96,6 +96,12 @@ except Exception as e:
     const mine = status.filter((r) => r.table === table);
     assert.equal(mine.length, 2, JSON.stringify(status));
     assert.deepEqual(mine.map((r) => r.table_offset), mine.map((r) => r.end_offset), 'status reads the offsets in the table through the embedded catalog');
+    // One /metrics for the sink and its embedded catalog.
+    const ops = /"url":"(http:[^"]+)"[^\n]*"msg":"floe started"/.exec(out)?.[1];
+    assert.ok(ops, out.slice(-3000));
+    const metrics = await (await fetch(`${ops}/metrics`)).text();
+    assert.match(metrics, /^floe_catalog_commit_duration_seconds_count\{tables="one",outcome="ok"\} [1-9]\d*$/m, 'the embedded catalog counts the sink\'s commits on Floe\'s /metrics');
+    assert.match(metrics, /^floe_records_out_total\{table="[^"]+"\} 50$/m);
     const check = await run(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'check', '-c', configPath], { cwd: ROOT });
     assert.match(check.stdout, /^catalog\s+ok\s+embedded \(sqlite:.*catalog\.db, warehouse s3:\/\/.*\): \d+ namespaces$/m, check.stdout);
     assert.match(check.stdout, new RegExp(`^table ${table}\\s+ok\\s+exists$`, 'm'), check.stdout);
