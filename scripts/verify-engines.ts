@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { TableWriter, parseIdent, type TableOps } from '../src/iceberg/index.js';
+import { TableWriter, parseIdent, type TableOps, type TableWriterOptions } from '../src/iceberg/index.js';
 import { schemaToJson, indexById } from '../src/spec/schema.js';
 import { buildSpec, specToJson, type PartitionSpec } from '../src/spec/partition.js';
 import type { Transform } from '../src/spec/transforms.js';
@@ -26,7 +26,34 @@ const log = (...a: unknown[]) => console.log('[verify]', ...a);
 /** Spark cannot load a table with a `time` column at all ("Spark does not support time fields"). */
 const NO_TIME: Schema = { schemaId: 0, fields: ALL_TYPES.fields.filter((f) => f.type.type !== 'time') };
 
-const TABLES: Array<{ name: string; schema: Schema; parts: Array<{ column: string; transform: Transform }>; spark: boolean }> = [
+interface TableCase {
+  name: string;
+  schema: Schema;
+  parts: Array<{ column: string; transform: Transform }>;
+  spark: boolean;
+  /** Writer options and row count when not the defaults; table properties. */
+  writer?: TableWriterOptions;
+  rows?: number;
+  properties?: Record<string, string>;
+}
+
+/**
+ * MULTI: small row groups (encoded by the worker threads and joined into one file) and files
+ * rolled at every size check, so each partition has several files of several row groups; and
+ * `read.split.target-size` so small that Spark plans one task per row group from split offsets.
+ */
+const MULTI = 'multi_row_groups';
+
+const TABLES: TableCase[] = [
+  {
+    name: MULTI,
+    schema: NO_TIME,
+    parts: [{ column: 'id', transform: { kind: 'bucket', n: 2 } }],
+    spark: true,
+    writer: { rowGroupRows: 50, targetFileBytes: 1 },
+    rows: 1200,
+    properties: { 'read.split.target-size': '1024', 'read.split.open-file-cost': '1' },
+  },
   { name: 'every_type', schema: ALL_TYPES, parts: [], spark: false },
   { name: 'unpartitioned', schema: NO_TIME, parts: [], spark: true },
   {
@@ -104,9 +131,9 @@ async function main(): Promise<void> {
     for (const p of t.parts) transforms.add(p.transform.kind);
     for (const ty of typesOf(t.schema.fields)) types.add(ty);
     const ident = parseIdent(`${ns}.${t.name}`);
-    const created = await ops.catalog.createTable(ident, { schema: schemaToJson(t.schema), partitionSpec: specToJson(spec) });
-    const rows = [...ALL_TYPES_ROWS, ...Array.from({ length: ROWS }, () => genRow(ALL_TYPES.fields, r))].map((row, i) => ({ ...row, id: BigInt(i) }));
-    const w = new TableWriter(created.metadata, ops.io);
+    const created = await ops.catalog.createTable(ident, { schema: schemaToJson(t.schema), partitionSpec: specToJson(spec), properties: t.properties });
+    const rows = [...ALL_TYPES_ROWS, ...Array.from({ length: t.rows ?? ROWS }, () => genRow(ALL_TYPES.fields, r))].map((row, i) => ({ ...row, id: BigInt(i) }));
+    const w = new TableWriter(created.metadata, ops.io, t.writer);
     for (const row of rows) await w.write(row);
     const files = await w.close();
     await ops.append(ident, { files, loaded: created });
@@ -201,6 +228,43 @@ result = bad
   mismatches += metricsBad.length;
   if (metricsBad.length) status.pyiceberg = false;
   log(`metrics checked: ${metricsBad.length} differences`);
+
+  // Several row groups per file and several files per partition in MULTI; each file's split
+  // offsets are where its row groups start, as the Parquet footer says.
+  const shape = (await pyiceberg(`
+import pyarrow.parquet as pq, collections
+t = catalog().load_table("${ns}.${MULTI}")
+per_partition = collections.Counter()
+row_groups, bad = [], []
+for task in t.scan().plan_files():
+    df = task.file
+    per_partition[str(df.partition)] += 1
+    md = pq.ParquetFile(t.io.new_input(df.file_path).open()).metadata
+    starts = []
+    for i in range(md.num_row_groups):
+        rg = md.row_group(i)
+        starts.append(min(min(c.dictionary_page_offset or c.data_page_offset, c.data_page_offset) for c in (rg.column(j) for j in range(rg.num_columns))))
+    row_groups.append(md.num_row_groups)
+    if list(df.split_offsets or []) != starts:
+        bad.append(f"{df.file_path}: split offsets {df.split_offsets} != row group starts {starts}")
+result = {"files": len(row_groups), "min_files_per_partition": min(per_partition.values()), "min_row_groups": min(row_groups), "bad": bad}
+`)) as { files: number; min_files_per_partition: number; min_row_groups: number; bad: string[] };
+  log(`${MULTI}: ${shape.files} files, at least ${shape.min_files_per_partition} per partition, at least ${shape.min_row_groups} row groups per file`);
+  for (const m of shape.bad.slice(0, 10)) log(`SPLIT ${m}`);
+  if (shape.min_files_per_partition < 2 || shape.min_row_groups < 2 || shape.bad.length) {
+    log(`SHAPE ${MULTI}: wanted >= 2 files per partition and >= 2 row groups per file with matching split offsets`);
+    mismatches += shape.bad.length || 1;
+    status.pyiceberg = false;
+  }
+  // Spark planned one task per row group from the split offsets (more tasks than files) and, by
+  // the comparison above, read every row once.
+  const tasks = Number((await sparkQuery(`SELECT count(DISTINCT p) AS n FROM (SELECT spark_partition_id() AS p FROM iceberg.${ns}.${MULTI}) x`)).rows[0]?.n);
+  log(`${MULTI}: Spark read it in ${tasks} tasks for ${shape.files} files`);
+  if (!(tasks > shape.files)) {
+    log(`SPLIT ${MULTI}: Spark used ${tasks} tasks for ${shape.files} files: split offsets not used`);
+    mismatches++;
+    status.spark = false;
+  }
 
   // Pruning: a predicate on a bucketed or day-partitioned column, and on a plain column (by the
   // file bounds of an unpartitioned table written in four id ranges), reads fewer files.
