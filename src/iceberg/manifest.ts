@@ -1,160 +1,17 @@
 /**
- * Manifests and manifest lists, format v2, with the spec's Avro schemas (field ids as `field-id`,
- * maps as arrays of key/value records) and metadata keys.
+ * Manifests and manifest lists, format v2, written and read with avsc: the Avro schemas (field
+ * ids as `field-id`, maps as arrays of key/value records) and metadata keys are the spec's, from
+ * src/spec/manifest.ts; this file maps Floe's data files to and from avsc's records.
  */
-import { FloeError } from '../errors.js';
 import type { DataFile } from '../spec/data-file.js';
-import { stringifyJson } from '../spec/json.js';
-import { specToJson, type PartitionSpec } from '../spec/partition.js';
-import { schemaToJson } from '../spec/schema.js';
+import { avroName, decimalRequiredBytes, manifestEntrySchema, manifestListMetadata, manifestListSchema, manifestMetadata } from '../spec/manifest.js';
+import type { PartitionSpec } from '../spec/partition.js';
 import type { NestedField, PrimitiveType, Schema, Value } from '../spec/types.js';
 import { uuidToBytes, bytesToUuid } from '../spec/values.js';
 import { readAvroFile, writeAvroFile } from './avro.js';
 
-type AvroSchema = string | Record<string, unknown> | Array<string | Record<string, unknown>>;
-
-const opt = (type: AvroSchema, name: string, id: number, doc?: string) => ({ name, type: ['null', type], default: null, 'field-id': id, ...(doc ? { doc } : {}) });
-const req = (type: AvroSchema, name: string, id: number) => ({ name, type, 'field-id': id });
-
-const intMap = (valueType: AvroSchema, keyId: number, valueId: number) => ({
-  type: 'array',
-  logicalType: 'map',
-  items: { type: 'record', name: `k${keyId}_v${valueId}`, fields: [req('int', 'key', keyId), req(valueType, 'value', valueId)] },
-});
-
-/** Bytes needed for an unscaled decimal of a precision (spec: minimum bytes for fixed). */
-export function decimalBytes(precision: number): number {
-  return Math.ceil((Math.log2(10) * precision + 1) / 8);
-}
-
-function avroPrimitive(t: PrimitiveType, name: string): AvroSchema {
-  switch (t.type) {
-    case 'boolean':
-    case 'int':
-    case 'long':
-    case 'float':
-    case 'double':
-    case 'string':
-      return t.type;
-    case 'date':
-      return { type: 'int', logicalType: 'date' };
-    case 'time':
-      return { type: 'long', logicalType: 'time-micros' };
-    case 'timestamp':
-      return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': false };
-    case 'timestamptz':
-      return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': true };
-    case 'uuid':
-      return { type: 'fixed', name: `uuid_${name}`, size: 16, logicalType: 'uuid' };
-    case 'fixed':
-      return { type: 'fixed', name: `fixed_${name}`, size: t.length };
-    case 'binary':
-      return 'bytes';
-    case 'decimal':
-      return { type: 'fixed', name: `decimal_${name}`, size: decimalBytes(t.precision), logicalType: 'decimal', precision: t.precision, scale: t.scale };
-    default:
-      throw new FloeError('TYPE_UNSUPPORTED', `partition values of type ${t.type} are not supported`);
-  }
-}
-
-/**
- * A partition field name as an Avro name, the way Java's AvroSchemaUtil makes it: a leading
- * digit gets `_`, any other character outside [A-Za-z0-9_] becomes `_x` + its hex code.
- * Readers resolve partition fields by field id, so the original name is only informative.
- */
-export function avroName(name: string): string {
-  let out = '';
-  for (const [i, ch] of [...name].entries()) {
-    if (/[A-Za-z_]/.test(ch) || (i > 0 && /[0-9]/.test(ch))) out += ch;
-    else if (/[0-9]/.test(ch)) out += `_${ch}`;
-    else out += `_x${(ch.codePointAt(0) as number).toString(16).toUpperCase()}`;
-  }
-  return out || '_';
-}
-
-function partitionAvro(partType: readonly NestedField[]) {
-  return {
-    type: 'record',
-    name: 'r102',
-    fields: partType.map((f) => {
-      const name = avroName(f.name);
-      return { ...opt(avroPrimitive(f.type as PrimitiveType, `r102_${f.id}`), name, f.id), ...(name === f.name ? {} : { 'iceberg-field-name': f.name }) };
-    }),
-  };
-}
-
-export function manifestEntrySchema(partType: readonly NestedField[]) {
-  return {
-    type: 'record',
-    name: 'manifest_entry',
-    fields: [
-      req('int', 'status', 0),
-      opt('long', 'snapshot_id', 1),
-      opt('long', 'sequence_number', 3),
-      opt('long', 'file_sequence_number', 4),
-      req(
-        {
-          type: 'record',
-          name: 'r2',
-          fields: [
-            { ...req('int', 'content', 134), doc: 'Contents of the file: 0=data, 1=position deletes, 2=equality deletes' },
-            req('string', 'file_path', 100),
-            req('string', 'file_format', 101),
-            req(partitionAvro(partType), 'partition', 102),
-            req('long', 'record_count', 103),
-            req('long', 'file_size_in_bytes', 104),
-            opt(intMap('long', 117, 118), 'column_sizes', 108),
-            opt(intMap('long', 119, 120), 'value_counts', 109),
-            opt(intMap('long', 121, 122), 'null_value_counts', 110),
-            opt(intMap('long', 138, 139), 'nan_value_counts', 137),
-            opt(intMap('bytes', 126, 127), 'lower_bounds', 125),
-            opt(intMap('bytes', 129, 130), 'upper_bounds', 128),
-            opt('bytes', 'key_metadata', 131),
-            opt({ type: 'array', items: 'long', 'element-id': 133 }, 'split_offsets', 132),
-            opt({ type: 'array', items: 'int', 'element-id': 136 }, 'equality_ids', 135),
-            opt('int', 'sort_order_id', 140),
-          ],
-        },
-        'data_file',
-        2,
-      ),
-    ],
-  };
-}
-
-export const MANIFEST_LIST_SCHEMA = {
-  type: 'record',
-  name: 'manifest_file',
-  fields: [
-    req('string', 'manifest_path', 500),
-    req('long', 'manifest_length', 501),
-    req('int', 'partition_spec_id', 502),
-    req('int', 'content', 517),
-    req('long', 'sequence_number', 515),
-    req('long', 'min_sequence_number', 516),
-    req('long', 'added_snapshot_id', 503),
-    req('int', 'added_files_count', 504),
-    req('int', 'existing_files_count', 505),
-    req('int', 'deleted_files_count', 506),
-    req('long', 'added_rows_count', 512),
-    req('long', 'existing_rows_count', 513),
-    req('long', 'deleted_rows_count', 514),
-    opt(
-      {
-        type: 'array',
-        'element-id': 508,
-        items: {
-          type: 'record',
-          name: 'r508',
-          fields: [req('boolean', 'contains_null', 509), opt('boolean', 'contains_nan', 518), opt('bytes', 'lower_bound', 510), opt('bytes', 'upper_bound', 511)],
-        },
-      },
-      'partitions',
-      507,
-    ),
-    opt('bytes', 'key_metadata', 519),
-  ],
-};
+/** The manifest list schema (v2), from src/spec, as avsc takes it. */
+const MANIFEST_LIST_SCHEMA = manifestListSchema(2) as object;
 
 /** A manifest list entry as avsc reads and writes it (longs are bigint). */
 export interface ManifestFile {
@@ -184,7 +41,7 @@ function toAvroPartitionValue(t: PrimitiveType, v: Value): unknown {
     case 'binary':
       return Buffer.from(v as Uint8Array);
     case 'decimal': {
-      const n = decimalBytes(t.precision);
+      const n = decimalRequiredBytes(t.precision);
       const out = Buffer.alloc(n);
       let x = v as bigint;
       for (let i = n - 1; i >= 0; i--) {
@@ -268,16 +125,7 @@ export function encodeManifest(input: ManifestWriteInput): Buffer {
     file_sequence_number: e.fileSequenceNumber,
     data_file: dataFileRecord(e.file, input.partitionType),
   }));
-  return writeAvroFile(manifestEntrySchema(input.partitionType), records, {
-    metadata: {
-      schema: stringifyJson(schemaToJson(input.schema)),
-      'schema-id': String(input.schema.schemaId),
-      'partition-spec': stringifyJson(specToJson(input.spec).fields),
-      'partition-spec-id': String(input.spec.specId),
-      'format-version': String(input.formatVersion),
-      content: 'data',
-    },
-  });
+  return writeAvroFile(manifestEntrySchema(input.partitionType) as object, records, { metadata: manifestMetadata(input.schema, input.spec, input.formatVersion) });
 }
 
 export interface ManifestEntryRead {
@@ -340,12 +188,7 @@ export function decodeManifest(bytes: Uint8Array, partitionType: readonly Nested
 
 export function encodeManifestList(manifests: readonly ManifestFile[], meta: { snapshotId: bigint; parentSnapshotId?: bigint; sequenceNumber: bigint; formatVersion: number }): Buffer {
   return writeAvroFile(MANIFEST_LIST_SCHEMA, manifests, {
-    metadata: {
-      'snapshot-id': meta.snapshotId.toString(),
-      'parent-snapshot-id': meta.parentSnapshotId === undefined ? 'null' : meta.parentSnapshotId.toString(),
-      'sequence-number': meta.sequenceNumber.toString(),
-      'format-version': String(meta.formatVersion),
-    },
+    metadata: manifestListMetadata({ ...meta, sequenceNumber: Number(meta.sequenceNumber), ...(meta.parentSnapshotId === undefined ? {} : { parentSnapshotId: meta.parentSnapshotId }) }),
   });
 }
 

@@ -1,6 +1,6 @@
 /** Iceberg schema -> an Avro writer schema, and Floe values -> Avro inputs, for producing test records. */
 import type { IcebergType, NestedField, Schema, Value } from '../../src/spec/types.js';
-import { decimalBytes } from '../../src/iceberg/manifest.js';
+import { decimalRequiredBytes } from '../../src/spec/manifest.js';
 
 let n = 0;
 function avroOf(t: IcebergType): unknown {
@@ -17,7 +17,7 @@ function avroOf(t: IcebergType): unknown {
     case 'decimal':
       return t.precision <= 9
         ? { type: 'bytes', logicalType: 'decimal', precision: t.precision, scale: t.scale }
-        : { type: 'fixed', name: `dec${n++}`, size: decimalBytes(t.precision), logicalType: 'decimal', precision: t.precision, scale: t.scale };
+        : { type: 'fixed', name: `dec${n++}`, size: decimalRequiredBytes(t.precision), logicalType: 'decimal', precision: t.precision, scale: t.scale };
     case 'date':
       return { type: 'int', logicalType: 'date' };
     case 'time':
