@@ -15,6 +15,19 @@ const FMD = { SCHEMA: 2, NUM_ROWS: 3, ROW_GROUPS: 4 } as const;
 const RG = { COLUMNS: 1, FILE_OFFSET: 5, ORDINAL: 7 } as const;
 const CC = { FILE_OFFSET: 2, META: 3, OI_OFFSET: 4, OI_LENGTH: 5, CI_OFFSET: 6, CI_LENGTH: 7 } as const;
 const CMD = { DATA_PAGE: 9, INDEX_PAGE: 10, DICT_PAGE: 11, BLOOM: 14 } as const;
+const SE = { TYPE: 1, TYPE_LENGTH: 2, FIELD_ID: 9, LOGICAL_TYPE: 10 } as const;
+const FIXED_LEN_BYTE_ARRAY = 7;
+/** LogicalType is a union; UUID is its member 14 (an empty struct). */
+const LOGICAL_UUID = 14;
+
+export interface AssemblerOptions {
+  /**
+   * Field ids of Iceberg uuid columns: their fixed_len_byte_array(16) leaves get the Parquet UUID
+   * logical type, as the Iceberg spec's Parquet mapping says (arrow-rs in parquet-wasm writes
+   * them without it).
+   */
+  uuidFieldIds?: ReadonlySet<number>;
+}
 
 const list = (s: TStruct, id: number): TList | undefined => field(s, id)?.value as TList | undefined;
 const i64 = (s: TStruct, id: number): bigint | undefined => {
@@ -50,6 +63,8 @@ export class ParquetAssembler {
   private readonly rowGroups: TStruct[] = [];
   private readonly indexes: PendingIndex[] = [];
   private rows = 0n;
+
+  constructor(private readonly opts: AssemblerOptions = {}) {}
 
   /** Adds the next piece; returns the bytes to append to the file, in order. */
   add(piece: Uint8Array): Uint8Array[] {
@@ -134,6 +149,7 @@ export class ParquetAssembler {
       }
     }
     const meta: TStruct = { fields: this.first.fields.map((f) => ({ ...f })) };
+    this.annotateUuids(meta);
     setField(meta, FMD.NUM_ROWS, T.I64, this.rows);
     setField(meta, FMD.ROW_GROUPS, T.LIST, { elemType: T.STRUCT, items: this.rowGroups });
     const footer = encodeStruct(meta);
@@ -148,6 +164,16 @@ export class ParquetAssembler {
       at += p.length;
     }
     return out;
+  }
+
+  private annotateUuids(meta: TStruct): void {
+    const ids = this.opts.uuidFieldIds;
+    if (!ids?.size) return;
+    for (const el of (list(meta, FMD.SCHEMA)?.items ?? []) as TStruct[]) {
+      const id = int(el, SE.FIELD_ID);
+      if (id === undefined || !ids.has(id) || int(el, SE.TYPE) !== FIXED_LEN_BYTE_ARRAY || int(el, SE.TYPE_LENGTH) !== 16) continue;
+      setField(el, SE.LOGICAL_TYPE, T.STRUCT, { fields: [{ id: LOGICAL_UUID, type: T.STRUCT, value: { fields: [] } }] });
+    }
   }
 
   /** Bytes of the data region emitted so far. */

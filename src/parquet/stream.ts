@@ -8,11 +8,11 @@ import * as arrow from 'apache-arrow';
 import { parquetMetadata, type FileMetaData } from 'hyparquet';
 import { FloeError, isFloeError } from '../errors.js';
 import type { OutputFile } from '../io/file-io.js';
-import { ParquetAssembler } from './assemble.js';
+import { ParquetAssembler, type AssemblerOptions } from './assemble.js';
 import { sharedEncoder, type EncodeProps, type ParquetEncoder } from './encoder.js';
 
 export class ParquetStream {
-  private readonly asm = new ParquetAssembler();
+  private readonly asm: ParquetAssembler;
   private readonly inflight: Array<{ piece: Promise<Uint8Array>; bytes: number }> = [];
   private failed: FloeError | undefined;
   private finished = false;
@@ -31,7 +31,10 @@ export class ParquetStream {
     private readonly location: string,
     private readonly props: EncodeProps,
     private readonly encoder: ParquetEncoder = sharedEncoder(),
-  ) {}
+    assembler: AssemblerOptions = {},
+  ) {
+    this.asm = new ParquetAssembler(assembler);
+  }
 
   /** Queues one batch as one row group; resolves once the encoder can take another. */
   async write(batch: arrow.RecordBatch): Promise<void> {

@@ -9,6 +9,7 @@ import * as pw from 'parquet-wasm/node';
 import { FloeError } from '../errors.js';
 import { RecordBatchBuilder } from '../batch/builders.js';
 import type { DataFile } from '../spec/data-file.js';
+import { indexById } from '../spec/schema.js';
 import type { Schema, Value } from '../spec/types.js';
 import type { OutputFile } from '../io/file-io.js';
 import { defaultEncoderThreads, sharedEncoder, writerPropertiesOf, type EncodeProps, type ParquetEncoder } from './encoder.js';
@@ -97,7 +98,8 @@ export class ParquetFileWriter {
   constructor(private readonly init: ParquetFileWriterInit) {
     this.builder = new RecordBatchBuilder(init.schema);
     this.opts = withDefaults(init.options);
-    this.stream = new ParquetStream(init.out, init.location, encodeProps(this.opts), init.encoder ?? sharedEncoder(this.opts.encoderThreads));
+    const uuidFieldIds = new Set([...indexById(init.schema.fields).values()].filter((f) => f.field.type.type === 'uuid').map((f) => f.field.id));
+    this.stream = new ParquetStream(init.out, init.location, encodeProps(this.opts), init.encoder ?? sharedEncoder(this.opts.encoderThreads), { uuidFieldIds });
   }
 
   /** Appends a row; throws CONVERT_FAILED (nothing appended) when a value does not fit the schema. */

@@ -164,3 +164,45 @@ test('a value that does not fit is refused with the field path, and the writer s
   assert.deepEqual(rows.map((r) => (r as { id: bigint }).id), [1n, 2n]);
   await rm(dir, { recursive: true, force: true });
 });
+
+test('uuid columns carry the Parquet UUID logical type on fixed_len_byte_array(16); fixed[16] does not', async () => {
+  const schema = {
+    fields: [
+      { id: 1, name: 'u', required: false, type: { type: 'uuid' } },
+      { id: 2, name: 'us', required: false, type: { type: 'list', elementId: 3, elementRequired: false, element: { type: 'uuid' } } },
+      { id: 4, name: 'f16', required: false, type: { type: 'fixed', length: 16 } },
+    ] satisfies NestedField[],
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'floe-pq-'));
+  try {
+    const io = createFileIO();
+    const location = `file://${dir}/u.parquet`;
+    // Three row groups, encoded in worker threads and joined: the annotation is in the joined footer.
+    const w = new ParquetFileWriter({ schema, out: io.create(location), location, options: { rowGroupRows: 2, encoderThreads: 2 } });
+    const uuid = 'f79c3e09-677c-4bbd-a479-3f349cb785e7';
+    const rows = [
+      { u: uuid, us: [uuid, null], f16: new Uint8Array(16).fill(1) },
+      { u: null, us: null, f16: null },
+      { u: '00000000-0000-0000-0000-000000000000', us: [], f16: new Uint8Array(16) },
+      { u: uuid, us: [uuid], f16: new Uint8Array(16).fill(255) },
+      { u: null, us: [null], f16: new Uint8Array(16).fill(2) },
+    ];
+    for (const r of rows) await w.write(r);
+    const df = await w.close();
+    const bytes = await io.read(location);
+    const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    assert.equal(meta.row_groups.length, 3);
+    assert.equal(df.splitOffsets.length, 3);
+    const byId = new Map(meta.schema.filter((e) => e.field_id !== undefined).map((e) => [e.field_id, e]));
+    for (const id of [1, 3]) {
+      assert.equal(byId.get(id)?.type, 'FIXED_LEN_BYTE_ARRAY');
+      assert.equal(byId.get(id)?.type_length, 16);
+      assert.deepEqual(byId.get(id)?.logical_type, { type: 'UUID' }, `field ${id}`);
+    }
+    assert.equal(byId.get(4)?.logical_type, undefined, 'a fixed[16] is not a uuid');
+    // The uuid bounds stay byte-ordered (UUID's sort order in Parquet is unsigned, as fixed's).
+    assert.deepEqual([...(df.lowerBounds.get(1) ?? [])], new Array(16).fill(0));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
