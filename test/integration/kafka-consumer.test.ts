@@ -201,6 +201,45 @@ test('a failing onBatch re-plans from the table: the failed batch is delivered a
   assert.equal(errors.length, 1);
 });
 
+test('with a prefetch, batches arrive in order; a failing batch drops the queue and re-plans: nothing skipped, nothing twice', { skip }, async () => {
+  const topic = uniqueName('floe_kpre');
+  await producer.createTopic(topic, 2);
+  for (let i = 0; i < 10; i++) await producer.send(topic, [...records(100, 0, `s${i}`), ...records(100, 1, `s${i}`)]);
+  const table = new Table();
+  const seen = new Map<number, number[]>([
+    [0, []],
+    [1, []],
+  ]);
+  let calls = 0;
+  let queuedAtFailure = 0;
+  let plans = 0;
+  // Small fetches, so that several batches are queued while one is processed.
+  const s = { ...settings(uniqueName('g')), fetch: { maxWait: 100, maxBytesPerPartition: 2048, maxBytes: 4096 } };
+  const c = createConsumer(kafka, s, { topics: [topic], prefetchBytes: 64 * 1024 }, {
+    onAssign: async (parts) => {
+      plans++;
+      return table.plan(parts);
+    },
+    onBatch: async (b) => {
+      if (++calls === 5) {
+        // Let kafkajs fetch ahead first, so the failure has queued batches to drop.
+        await new Promise((r) => setTimeout(r, 500));
+        queuedAtFailure = (c as unknown as { queue: unknown[] }).queue.length;
+        throw new Error('catalog down');
+      }
+      (seen.get(b.partition) as number[]).push(...b.records.map((r) => r.offset));
+      table.commit(b);
+    },
+  });
+  running.push(c);
+  await c.start();
+  await waitFor('2,000 records', () => (seen.get(0)?.length ?? 0) + (seen.get(1)?.length ?? 0) >= 2000);
+  await c.stop();
+  assert.ok(queuedAtFailure > 0, 'batches were queued ahead when the failure came');
+  for (const p of [0, 1]) assert.deepEqual(seen.get(p), Array.from({ length: 1000 }, (_, i) => i), `partition ${p}: every offset once, in order`);
+  assert.equal(plans, 2);
+});
+
 test('fetchOffsets: earliest, latest and the group committed offset per partition', { skip }, async () => {
   const topic = uniqueName('floe_koffs');
   const group = uniqueName('g');
