@@ -1,7 +1,9 @@
 /**
  * npm run bench:writer — 1,000,000 rows of a ~15-column event schema (nested struct, list,
  * timestamps, decimal, strings) from Arrow batches to Parquet with zstd on local disk, by Floe
- * (parquet-wasm) and by pyarrow with the same codec and row-group size, in the same run.
+ * (parquet-wasm) and by pyarrow with the same settings, in the same run: zstd level 1 (arrow-rs's
+ * default level, which parquet-wasm uses), row groups of 100k rows, dictionary encoding with Floe's
+ * dictionary page limit (64 KiB; pyarrow's default is 1 MiB), data pages of 1 MiB.
  * Prints the rows -> Arrow build rate of Floe's builders against apache-arrow's generic builder,
  * Floe's rate with row groups encoded inline and in its encoder threads (the default, reported
  * last), peak RSS for N and 2N rows (memory must follow the row group, not the file), and last:
@@ -20,6 +22,8 @@ import type { Schema, Value } from '../src/spec/types.js';
 const N = Number(process.argv[2] ?? 1_000_000);
 const ROW_GROUP = 100_000;
 const mode = process.argv[3] ?? 'main';
+/** Alternating Floe/pyarrow rounds (median reported). */
+const ROUNDS = Number(process.env.FLOE_BENCH_ROUNDS ?? 3);
 
 export const EVENT: Schema = {
   schemaId: 0,
@@ -177,29 +181,49 @@ async function main(): Promise<void> {
     writeFileSync(ipc, arrow.tableToIPC(new arrow.Table(batches), 'file'));
     const inline = await floeWrite(batches, join(dir, 'floe-inline.parquet'), 0);
     console.log(`floe encoder_threads=0 rows_per_s=${Math.round(N / inline.secs)} bytes=${inline.bytes}`);
-    const floe = await floeWrite(batches, join(dir, 'floe.parquet'), withDefaults().encoderThreads);
-    console.log(`floe encoder_threads=${withDefaults().encoderThreads} rows_per_s=${Math.round(N / floe.secs)} bytes=${floe.bytes}`);
-    const py = spawnSync(
-      python(),
-      [
-        '-c',
-        `
+    // Floe (encoder threads, the default) and pyarrow in alternating rounds, so that a change in the
+    // shared machine's load falls on both alike; the medians are reported.
+    const threads = withDefaults().encoderThreads;
+    const pyarrowWrite = (): { secs: number; bytes: number } => {
+      const py = spawnSync(
+        python(),
+        [
+          '-c',
+          `
 import sys, time, pyarrow as pa, pyarrow.parquet as pq, os
 t = pa.ipc.open_file(sys.argv[1]).read_all()
 t0 = time.perf_counter()
-pq.write_table(t, sys.argv[2], compression='zstd', row_group_size=int(sys.argv[3]), use_dictionary=True)
+pq.write_table(t, sys.argv[2], compression='zstd', compression_level=1, row_group_size=int(sys.argv[3]), use_dictionary=True,
+               dictionary_pagesize_limit=int(sys.argv[4]), data_page_size=int(sys.argv[5]))
 print(time.perf_counter() - t0, os.path.getsize(sys.argv[2]))
 `,
-        ipc,
-        join(dir, 'pyarrow.parquet'),
-        String(ROW_GROUP),
-      ],
-      { encoding: 'utf8' },
-    );
-    if (py.status !== 0) throw new Error(`pyarrow failed: ${py.stderr}`);
-    const [pySecs, pyBytes] = py.stdout.trim().split(/\s+/).map(Number) as [number, number];
-    const floeRate = N / floe.secs;
-    const pyRate = N / pySecs;
+          ipc,
+          join(dir, 'pyarrow.parquet'),
+          String(ROW_GROUP),
+          String(withDefaults().dictionaryPageBytes),
+          String(withDefaults().pageBytes),
+        ],
+        { encoding: 'utf8' },
+      );
+      if (py.status !== 0) throw new Error(`pyarrow failed: ${py.stderr}`);
+      const [secs, bytes] = py.stdout.trim().split(/\s+/).map(Number) as [number, number];
+      return { secs, bytes };
+    };
+    const rounds: Array<{ floe: number; py: number }> = [];
+    let floe = { secs: 0, bytes: 0, peak: 0 };
+    let pyBytes = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const first = round % 2 === 0;
+      let py = first ? pyarrowWrite() : undefined;
+      floe = await floeWrite(batches, join(dir, 'floe.parquet'), threads);
+      py ??= pyarrowWrite();
+      pyBytes = py.bytes;
+      rounds.push({ floe: N / floe.secs, py: N / py.secs });
+      console.log(`round ${round + 1} floe encoder_threads=${threads} rows_per_s=${Math.round(N / floe.secs)} pyarrow_rows_per_s=${Math.round(N / py.secs)} ratio=${(py.secs / floe.secs).toFixed(2)}`);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    const floeRate = median(rounds.map((r) => r.floe));
+    const pyRate = median(rounds.map((r) => r.py));
     // Memory bound: rows streamed through the builders for N and 2N rows, each in a fresh process.
     const peakOf = (n: number) => Number(execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, String(n), 'peak'], { encoding: 'utf8' }).trim());
     const p1 = peakOf(N);
