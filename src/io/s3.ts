@@ -60,19 +60,23 @@ interface S3ErrorShape {
   message?: string;
 }
 
+/** Error names of refused or expired credentials (expired vended tokens included). */
+const AUTH_ERRORS = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'XAdminUserNotFound']);
+
 /** Maps an SDK error to a FloeError; server and network faults are retryable, auth and 4xx are not. */
 export function s3Error(op: string, location: string, err: unknown): FloeError {
   const e = err as S3ErrorShape;
   const status = e.$metadata?.httpStatusCode;
   const name = e.name ?? 'Error';
+  // Before the 404 test: a store may answer an unknown key id with a 404 (XAdminUserNotFound).
+  if (status === 403 || AUTH_ERRORS.has(name)) {
+    return new FloeError('UNAUTHORIZED', `${op} ${location}: access denied (${name}); check the storage credentials (or the catalog's vended ones)`, { cause: err, retryable: true });
+  }
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
     return new FloeError('NOT_FOUND', `${op} ${location}: no such object`, { cause: err });
   }
   if (name === 'NoSuchBucket') {
     return new FloeError('STORAGE_ERROR', `${op} ${location}: the bucket does not exist; create it or fix the warehouse location`, { cause: err, retryable: true });
-  }
-  if (status === 403 || name === 'AccessDenied' || name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch') {
-    return new FloeError('UNAUTHORIZED', `${op} ${location}: access denied (${name}); check the storage credentials`, { cause: err, retryable: true });
   }
   const retryable = status === undefined || status >= 500 || status === 429;
   return new FloeError('STORAGE_ERROR', `${op} ${location} failed: ${name}: ${e.message ?? ''}`.trim(), { cause: err, retryable });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RestCatalog, TableOps, parseIdent } from '../../../src/iceberg/index.js';
-import { RoutingFileIO, s3ConfigFromProperties } from '../../../src/io/index.js';
+import { RoutingFileIO, s3ConfigFromProperties, s3Error } from '../../../src/io/index.js';
 
 test('s3ConfigFromProperties maps the Iceberg property names and only the keys present', () => {
   assert.deepEqual(
@@ -143,4 +143,14 @@ test('a table loaded through TableOps\' catalog is read and written with the cre
     await io.close();
     for (const s of [base.server, vended.server, catalog]) s.close();
   }
+});
+
+test('refused or expired credentials are UNAUTHORIZED, even when the store answers 404 for an unknown key id', () => {
+  const err = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+  for (const [name, status] of [['XAdminUserNotFound', 404], ['ExpiredToken', 400], ['InvalidAccessKeyId', 403], ['AccessDenied', 403], ['SignatureDoesNotMatch', 403]] as const) {
+    const e = s3Error('write', 's3://wh/x', err(name, status));
+    assert.equal(e.code, 'UNAUTHORIZED', name);
+    assert.match(e.message, /check the storage credentials/);
+  }
+  assert.equal(s3Error('read', 's3://wh/x', err('NoSuchKey', 404)).code, 'NOT_FOUND');
 });
