@@ -43,14 +43,7 @@ export function daysOf(source: PrimitiveType): (v: Value) => number {
  * integer arithmetic only.
  */
 export function monthsFromDays(days: number): number {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const month = mp < 10 ? mp + 3 : mp - 9; // 1..12
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const { year, month } = civilFromDays(days);
   return (year - 1970) * 12 + month - 1;
 }
 
