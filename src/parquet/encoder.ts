@@ -17,6 +17,8 @@ export interface EncodeProps {
   pageBytes: number;
   dictionary: boolean;
   dictionaryPageBytes: number;
+  /** parquet-wasm's WriterVersion: 0 = Parquet 1.0 (v1 data pages, PLAIN fallback), 1 = 2.0. */
+  writerVersion: number;
 }
 
 export interface ParquetEncoder {
@@ -38,6 +40,7 @@ export function writerPropertiesOf(p: EncodeProps): pw.WriterProperties {
     .setDataPageSizeLimit(p.pageBytes)
     .setDictionaryEnabled(p.dictionary)
     .setDictionaryPageSizeLimit(p.dictionaryPageBytes)
+    .setWriterVersion(p.writerVersion)
     .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
     .setCreatedBy('floe')
     .build();
@@ -78,6 +81,7 @@ parentPort.on('message', async ({ id, ipc, props }) => {
       .setDataPageSizeLimit(props.pageBytes)
       .setDictionaryEnabled(props.dictionary)
       .setDictionaryPageSizeLimit(props.dictionaryPageBytes)
+      .setWriterVersion(props.writerVersion)
       .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
       .setCreatedBy('floe')
       .build();

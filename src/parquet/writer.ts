@@ -33,6 +33,12 @@ export interface ParquetWriterOptions {
    * (ids, sessions) costs time and bytes: measured in docs/decisions.md.
    */
   dictionaryPageBytes?: number;
+  /**
+   * Parquet format version of the pages (default 1). 2 writes v2 data pages, and columns whose
+   * dictionary overflows fall back to DELTA_BINARY_PACKED / DELTA_BYTE_ARRAY instead of PLAIN:
+   * smaller and faster to encode (docs/decisions.md D15), but older readers may refuse it.
+   */
+  pageVersion?: 1 | 2;
   /** Metrics mode truncate(N) for string and binary bounds (default 16). */
   truncateBounds?: number;
   /**
@@ -59,6 +65,7 @@ export function withDefaults(o: ParquetWriterOptions = {}): Required<ParquetWrit
     dictionary: true,
     dictionaryPageBytes: 64 * 1024,
     truncateBounds: 16,
+    pageVersion: 1,
     encoderThreads: defaultEncoderThreads(),
     ...o,
   };
@@ -71,6 +78,7 @@ export function encodeProps(o: Required<ParquetWriterOptions>): EncodeProps {
     pageBytes: o.pageBytes,
     dictionary: o.dictionary,
     dictionaryPageBytes: o.dictionaryPageBytes,
+    writerVersion: o.pageVersion === 2 ? pw.WriterVersion.V2 : pw.WriterVersion.V1,
   };
 }
 

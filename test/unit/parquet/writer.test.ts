@@ -206,3 +206,17 @@ test('uuid columns carry the Parquet UUID logical type on fixed_len_byte_array(1
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('pageVersion 2 writes v2 data pages with delta fallbacks; the rows and metrics are the same as with v1', async () => {
+  const r = prng(7);
+  const rows = Array.from({ length: 3000 }, () => genRow(ALL_TYPES.fields, r));
+  // A 1 KiB dictionary limit makes the high-cardinality columns fall back.
+  const v1 = await writeRows(rows, { rowGroupRows: 1000, dictionaryPageBytes: 1024, compression: 'snappy' as const });
+  const v2 = await writeRows(rows, { rowGroupRows: 1000, dictionaryPageBytes: 1024, compression: 'snappy' as const, pageVersion: 2 as const });
+  const encodings = (buf: ArrayBuffer) => new Set(parquetMetadata(buf).row_groups.flatMap((g) => g.columns.flatMap((c) => c.meta_data?.encodings ?? [])));
+  assert.ok(!encodings(v1.buf).has('DELTA_BINARY_PACKED'));
+  assert.ok(encodings(v2.buf).has('DELTA_BINARY_PACKED') || encodings(v2.buf).has('DELTA_BYTE_ARRAY'), `v2 encodings: ${[...encodings(v2.buf)].join(', ')}`);
+  const read = async (buf: ArrayBuffer) => JSON.stringify(await parquetReadObjects({ file: buf, utf8: true }), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? [...v] : v));
+  assert.equal(await read(v2.buf), await read(v1.buf));
+  for (const k of ['recordCount', 'valueCounts', 'nullValueCounts', 'nanValueCounts', 'lowerBounds', 'upperBounds'] as const) assert.deepEqual(v2.df[k], v1.df[k], k);
+});
