@@ -307,6 +307,8 @@ export class Pipeline {
 
   /** Rollup sources: the value schema per (decoder, schema id), as a table created from it would have it. */
   private readonly sources = new Map<string, Schema>();
+  /** Whether a rollup source's decoded values can be read as they are (see toRollup). */
+  private readonly trustedSources = new Map<string, boolean>();
 
   /** A record of a rollup mapping: checked against the rollup, then added to its table's batch. */
   private toRollup(m: Mapping, r: KafkaRecord, key: string, decoded: DecodedRecord): Promise<void> | void {
@@ -321,6 +323,7 @@ export class Pipeline {
       return m.decoder.tableSchema(decoded.schemaId).then(
         (schema) => {
           this.sources.set(sk, schema);
+          this.trustedSources.set(sk, !m.cfg.schema && m.decoder.writerSchema(decoded.schemaId)?.trusted === true);
           return this.toRollup(m, r, key, decoded);
         },
         (err: unknown) => {
@@ -357,7 +360,9 @@ export class Pipeline {
       } else if (plan !== s.aggregator.plan) {
         checkRollupTable(s.name, s.aggregator.plan.schema, plan);
       }
-      const row = m.decoder.converter(decoded.schemaId, source.fields)(decoded.value);
+      // An Avro writer's decoded values already are the Iceberg values of its own schema (the
+      // converter would copy them unchanged), and a rollup reads only primitives through structs.
+      const row = this.trustedSources.get(sk) ? (decoded.value as { [k: string]: Value }) : m.decoder.converter(decoded.schemaId, source.fields)(decoded.value);
       s.aggregate(row, r.timestamp, plan);
     } catch (err) {
       if (isFloeError(err) && err.retryable) throw err;
