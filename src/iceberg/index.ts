@@ -4,3 +4,4 @@ export { TableWriter, type TableWriterOptions } from './table-writer.js';
 export { encodeManifest, decodeManifest, encodeManifestList, decodeManifestList, type ManifestFile, type ManifestEntryRead } from './manifest.js';
 export { readAvroFile, writeAvroFile } from './avro.js';
 export { PartitionedWriter, RollingWriter } from './writers/index.js';
+export { mergeManifests, mergeSettings, planMerge, packFromEnd, MERGE_DEFAULTS, type MergeSettings, type PlannedManifest } from './merge.js';

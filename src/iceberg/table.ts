@@ -12,10 +12,10 @@ import type { DataFile } from '../spec/data-file.js';
 import { ancestors, branchHead, currentSchema, defaultSpec, type Snapshot, type TableMetadata } from '../spec/metadata.js';
 import { partitionType, sortOrderToJson, specToJson, type PartitionSpec, type SortOrder } from '../spec/partition.js';
 import { schemaToJson } from '../spec/schema.js';
-import { partitionFieldSummaries } from '../spec/manifest.js';
 import { snapshotSummary } from '../spec/summary.js';
 import type { Schema } from '../spec/types.js';
 import { decodeManifestList, encodeManifest, encodeManifestList, type ManifestFile } from './manifest.js';
+import { manifestPartitions, mergeManifests } from './merge.js';
 import { useTableStorage, type LoadedTable, type RestCatalog, type TableIdent } from './rest-client.js';
 
 export const COMMIT_ID_PROPERTY = 'floe.commit-id';
@@ -91,9 +91,13 @@ export function findCommit(meta: TableMetadata, key: string, commitId: string, d
   return undefined;
 }
 
-/** One commit request's manifest list and what is known of its fate. */
+/** One commit request's manifest list (and merged manifests) and what is known of its fate. */
 interface Attempt {
   list: string;
+  /** Manifests this attempt merged: referenced by its list only. */
+  merged: string[];
+  /** The commit's new manifest went into one of `merged`. */
+  mergedAdded: boolean;
   parentId: bigint | null;
   state: 'pending' | 'unknown' | 'failed';
 }
@@ -163,7 +167,7 @@ export class TableOps {
         // A caller's retry of a commit that landed, or an unknown outcome that did land late.
         const found = findCommit(table.metadata, key, commitId);
         if (found) {
-          await this.cleanup(attempts, found.manifestList);
+          await this.cleanup(attempts, found.manifestList, manifest);
           return result(table, found, true);
         }
         await this.settle(attempts, table.metadata);
@@ -187,19 +191,32 @@ export class TableOps {
         ]);
         // Only the manifest list carries the sequence number: the new manifest's ADDED entries
         // have none and inherit it (spec: sequence number inheritance), so a retry rewrites nothing else.
-        const mine = manifest ? [{ ...manifest, sequence_number: BigInt(seq), min_sequence_number: BigInt(seq) }] : [];
+        const mine = manifest ? { ...manifest, sequence_number: BigInt(seq), min_sequence_number: BigInt(seq) } : undefined;
         const list = `${metadataDir(meta)}/snap-${snapshotId}-${attempt}-${randomUUID()}.avro`;
+        const current: Attempt = { list, merged: [], mergedAdded: false, parentId: parent?.snapshotId ?? null, state: 'failed' };
+        attempts.push(current);
+        // Small manifests are merged as Iceberg's own appends do (src/iceberg/merge.ts); what this
+        // attempt merges is written for its parent only and goes with it if it fails.
+        const merged = await mergeManifests(mine ? [mine, ...parentManifests] : parentManifests, {
+          io: this.io,
+          meta,
+          snapshotId,
+          sequenceNumber: BigInt(seq),
+          metadataDir: metadataDir(meta),
+          ...(mine ? { added: { manifest: mine, files: opts.files } } : {}),
+        });
+        current.merged = merged.written;
+        current.mergedAdded = merged.mergedAdded;
         await this.io.write(
           list,
-          encodeManifestList([...mine, ...parentManifests], {
+          encodeManifestList(merged.manifests, {
             snapshotId,
             ...(parent ? { parentSnapshotId: parent.snapshotId } : {}),
             sequenceNumber: BigInt(seq),
             formatVersion: meta.formatVersion,
           }),
         );
-        const current: Attempt = { list, parentId: parent?.snapshotId ?? null, state: 'pending' };
-        attempts.push(current);
+        current.state = 'pending';
         const snapshot: Snapshot = {
           snapshotId,
           ...(parent ? { parentSnapshotId: parent.snapshotId } : {}),
@@ -221,7 +238,7 @@ export class TableOps {
               { action: 'set-snapshot-ref', refName: 'main', snapshotId, type: 'branch' },
             ],
           );
-          await this.cleanup(attempts, list);
+          await this.cleanup(attempts, list, manifest);
           return result(res, snapshot, false);
         } catch (err) {
           if (!isFloeError(err)) throw err;
@@ -232,19 +249,19 @@ export class TableOps {
           } else if (err.code === 'COMMIT_CONFLICT') {
             conflicts++;
             current.state = 'failed';
-            await this.io.delete(list).catch(() => undefined);
+            await this.discard(current);
             opts.onConflict?.(attempt);
             table = await this.load(ident);
           } else {
             // Any other answer is definite: the catalog refused this request.
             current.state = 'failed';
-            await this.io.delete(list).catch(() => undefined);
+            await this.discard(current);
             throw err;
           }
           if (attempt >= maxAttempts) {
             const landed = findCommit(table.metadata, key, commitId);
             if (landed) {
-              await this.cleanup(attempts, landed.manifestList);
+              await this.cleanup(attempts, landed.manifestList, manifest);
               return result(table, landed, true);
             }
             throw new FloeError(err.code === 'COMMIT_CONFLICT' ? 'COMMIT_CONFLICT' : 'COMMIT_STATE_UNKNOWN', `append to ${ident.namespace.join('.')}.${ident.name} gave up after ${attempt} attempts: ${err.message}`, {
@@ -270,14 +287,26 @@ export class TableOps {
     for (const a of attempts) {
       if (a.state === 'unknown' && a.parentId !== head) {
         a.state = 'failed';
-        await this.io.delete(a.list).catch(() => undefined);
+        await this.discard(a);
       }
     }
   }
 
-  /** After success every other attempt is dead: main no longer points at any of their parents. */
-  private async cleanup(attempts: Attempt[], keep: string): Promise<void> {
-    await Promise.all(attempts.filter((a) => a.list !== keep && a.state !== 'failed').map((a) => this.io.delete(a.list).catch(() => undefined)));
+  /** An attempt's own files: its manifest list and the manifests it merged. */
+  private async discard(a: Attempt): Promise<void> {
+    await Promise.all([a.list, ...a.merged].map((f) => this.io.delete(f).catch(() => undefined)));
+  }
+
+  /**
+   * After success every other attempt is dead: main no longer points at any of their parents.
+   * When the attempt that landed merged the new manifest into another, the new one is unreferenced.
+   */
+  private async cleanup(attempts: Attempt[], keep: string, manifest: ManifestFile | undefined): Promise<void> {
+    const landed = attempts.find((a) => a.list === keep);
+    await Promise.all([
+      ...attempts.filter((a) => a.list !== keep && a.state !== 'failed').map((a) => this.discard(a)),
+      landed?.mergedAdded && manifest ? this.io.delete(manifest.manifest_path).catch(() => undefined) : undefined,
+    ]);
   }
 
   /**
@@ -318,12 +347,7 @@ export class TableOps {
       added_rows_count: BigInt(files.reduce((n, f) => n + f.recordCount, 0)),
       existing_rows_count: 0n,
       deleted_rows_count: 0n,
-      partitions: partitionFieldSummaries(partType, files).map((p) => ({
-        contains_null: p.containsNull,
-        contains_nan: p.containsNan ?? null,
-        lower_bound: p.lowerBound ? Buffer.from(p.lowerBound) : null,
-        upper_bound: p.upperBound ? Buffer.from(p.upperBound) : null,
-      })),
+      partitions: manifestPartitions(partType, files),
       key_metadata: null,
     };
   }

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import { TableOps, TableWriter, decodeManifest, decodeManifestList, metadataDir, parseIdent, type TableIdent } from '../../src/iceberg/index.js';
-import { ancestors, branchHead, type TableMetadata } from '../../src/spec/metadata.js';
+import { ancestors, branchHead, type Snapshot, type TableMetadata } from '../../src/spec/metadata.js';
 import { isFloeError } from '../../src/errors.js';
 import { buildSpec } from '../../src/spec/partition.js';
 import type { Schema, Value } from '../../src/spec/types.js';
@@ -291,4 +291,54 @@ files = list(t.scan(row_filter="at = '2023-11-14T22:13:20.123456+00:00'").plan_f
 result = [len(files), sorted(r["n"] for r in t.scan(row_filter="at = '2023-11-14T22:13:20.123456+00:00'").to_arrow().to_pylist()), len(list(t.scan().plan_files()))]
 `)) as [number, number[], number];
   assert.deepEqual(got, [1, [1, 2], 3]);
+});
+
+test('small manifests are merged as Iceberg appends merge them: bounded lists, every file kept with the numbers of the commit that added it, nothing left of a 409', { skip, timeout: 180_000 }, async () => {
+  const ops = stackOps();
+  const ns = uniqueName('ic');
+  await ops.catalog.ensureNamespace([ns]);
+  const ident = parseIdent(`${ns}.merged`);
+  await ops.create(ident, { schema: SCHEMA, properties: { 'commit.manifest.min-count-to-merge': '4' } });
+  const added = new Map<string, [string, number]>(); // file → [snapshot id, sequence number]
+  const listSizes: number[] = [];
+  let rows = 0;
+  const commit = async (i: number, loaded?: Awaited<ReturnType<typeof ops.catalog.loadTable>>) => {
+    const base = loaded ?? (await ops.catalog.loadTable(ident));
+    const fs = await files(ops, base.metadata, `w${i}`, i + 1);
+    const res = await ops.append(ident, { files: fs, loaded: base, backoffMs: 1 });
+    const head = branchHead(res.metadata) as Snapshot;
+    for (const f of fs) added.set(f.filePath, [String(res.snapshotId), head.sequenceNumber]);
+    rows += i + 1;
+    listSizes.push(decodeManifestList(await ops.io.read(head.manifestList)).length);
+    return res;
+  };
+  for (let i = 0; i < 15; i++) await commit(i);
+  // min-count 4: the fourth manifest in the newest bin merges them all into one.
+  assert.deepEqual(listSizes, [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
+  // A stale writer merges on its old parent, gets a 409, and lands on the new one.
+  const stale = await ops.catalog.loadTable(ident);
+  const merging = await commit(15);
+  const res = await commit(16, stale);
+  assert.equal(res.conflicts, 1);
+  assert.deepEqual(listSizes.slice(-2), [1, 2]);
+  assert.deepEqual(await orphans(ops, res.metadata), [], 'no merged manifest of the 409 attempt and no standalone manifest that was merged is left');
+
+  const got = (await pyiceberg(`
+t = catalog().load_table("${identStr(ident)}")
+entries = t.inspect.entries().to_pylist()
+result = {"rows": t.scan().to_arrow().num_rows, "manifests": len(t.current_snapshot().manifests(t.io)),
+  "entries": [[r["status"], str(r["snapshot_id"]), r["sequence_number"], r["file_sequence_number"], r["data_file"]["file_path"]] for r in entries]}
+`)) as { rows: number; manifests: number; entries: Array<[number, string, number, number, string]> };
+  assert.equal(got.rows, rows);
+  assert.equal(got.manifests, 2);
+  assert.equal(got.entries.length, added.size, 'every file once, no deleted entries');
+  for (const [status, snap, seq, fileSeq, path] of got.entries) {
+    const want = added.get(path);
+    assert.ok(want, `${path} was added by a commit`);
+    assert.deepEqual([snap, seq, fileSeq], [want[0], want[1], want[1]], `${path}: the snapshot and sequence numbers of the commit that added it`);
+    // A manifest lists as ADDED only the files of the commit that wrote it: commit 16's own, and
+    // commit 15's in the manifest commit 15 merged; every older file is EXISTING there.
+    const latest = [String(res.snapshotId), String(merging.snapshotId)].includes(want[0]);
+    assert.equal(status, latest ? 1 : 0, `${path}: ADDED only in the manifest of the commit that added it`);
+  }
 });

@@ -1,0 +1,222 @@
+/**
+ * Manifest merging on append, as Iceberg's MergeAppend does it (Java's ManifestMergeManager),
+ * so that a table committed every second does not grow one manifest per commit forever: every
+ * engine reads all of a snapshot's manifests to plan a scan.
+ *
+ * Table properties, with Iceberg's names and defaults:
+ * - `commit.manifest-merge.enabled` (true)
+ * - `commit.manifest.min-count-to-merge` (100)
+ * - `commit.manifest.target-size-bytes` (8 MiB)
+ *
+ * Data manifests are grouped by partition spec; each group, newest first, is packed into bins of
+ * the target size from its oldest end, so full bins of old manifests stay as they are and the
+ * newest bin takes the rest. A bin of one manifest is kept. The newest bin is merged only once it
+ * holds min-count manifests; any other bin of several is merged. A merged manifest lists this
+ * commit's files as ADDED and every other live file as EXISTING with its snapshot id and
+ * sequence numbers made explicit; entries DELETED by earlier snapshots are dropped. Delete
+ * manifests (other writers' row deltas) are never touched.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FileIO } from '../io/file-io.js';
+import type { DataFile } from '../spec/data-file.js';
+import { currentSchema, specById, type TableMetadata } from '../spec/metadata.js';
+import { partitionFieldSummaries } from '../spec/manifest.js';
+import { partitionType } from '../spec/partition.js';
+import type { NestedField } from '../spec/types.js';
+import { decodeManifest, encodeManifest, type ManifestEntryInput, type ManifestFile } from './manifest.js';
+
+export interface MergeSettings {
+  enabled: boolean;
+  minCountToMerge: number;
+  targetSizeBytes: number;
+}
+
+export const MERGE_DEFAULTS: MergeSettings = { enabled: true, minCountToMerge: 100, targetSizeBytes: 8 * 1024 * 1024 };
+
+/** The table's merge settings; a property that is not a positive number keeps the default. */
+export function mergeSettings(properties: Readonly<Record<string, string>>): MergeSettings {
+  const positive = (key: string, fallback: number) => {
+    const n = Number(properties[key]);
+    return Number.isFinite(n) && n >= 1 ? Math.floor(n) : fallback;
+  };
+  return {
+    enabled: (properties['commit.manifest-merge.enabled'] ?? 'true').toLowerCase() !== 'false',
+    minCountToMerge: positive('commit.manifest.min-count-to-merge', MERGE_DEFAULTS.minCountToMerge),
+    targetSizeBytes: positive('commit.manifest.target-size-bytes', MERGE_DEFAULTS.targetSizeBytes),
+  };
+}
+
+/** One output slot of the merge plan: a manifest kept as it is, or manifests merged into one. */
+export type PlannedManifest = { keep: ManifestFile } | { merge: ManifestFile[] };
+
+/**
+ * Packs `items` (newest first) into bins of at most `target` bytes from the oldest end, one bin
+ * open at a time (Java's ListPacker.packEnd with lookback 1); bins come back newest first.
+ */
+export function packFromEnd<T>(items: readonly T[], weight: (t: T) => number, target: number): T[][] {
+  const bins: T[][] = [];
+  let bin: T[] = [];
+  let size = 0;
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i] as T;
+    const w = weight(item);
+    if (bin.length > 0 && size + w > target) {
+      bins.push(bin);
+      bin = [];
+      size = 0;
+    }
+    bin.unshift(item);
+    size += w;
+  }
+  if (bin.length > 0) bins.push(bin);
+  return bins.reverse();
+}
+
+/** Which manifests of a new manifest list (newest first) to keep and which to merge. */
+export function planMerge(manifests: readonly ManifestFile[], settings: MergeSettings): PlannedManifest[] {
+  if (!settings.enabled) return manifests.map((m) => ({ keep: m }));
+  const out: PlannedManifest[] = [];
+  const groups = new Map<number, ManifestFile[]>();
+  for (const m of manifests) {
+    if (m.content !== 0) {
+      out.push({ keep: m });
+      continue;
+    }
+    const g = groups.get(m.partition_spec_id) ?? [];
+    g.push(m);
+    groups.set(m.partition_spec_id, g);
+  }
+  for (const group of groups.values()) {
+    const first = group[0];
+    for (const bin of packFromEnd(group, (m) => Number(m.manifest_length), settings.targetSizeBytes)) {
+      if (bin.length === 1 || (bin.includes(first as ManifestFile) && bin.length < settings.minCountToMerge)) out.push(...bin.map((m) => ({ keep: m })));
+      else out.push({ merge: bin });
+    }
+  }
+  return out;
+}
+
+export interface MergeContext {
+  io: FileIO;
+  meta: TableMetadata;
+  snapshotId: bigint;
+  sequenceNumber: bigint;
+  /** This commit's new manifest and its files, known without reading it back. */
+  added?: { manifest: ManifestFile; files: readonly DataFile[] };
+  /** Where merged manifests are written. */
+  metadataDir: string;
+}
+
+export interface MergeResult {
+  manifests: ManifestFile[];
+  /** Merged manifests written by this call (garbage if the commit does not land). */
+  written: string[];
+  /** This commit's new manifest went into a merged one (the standalone file is then unreferenced). */
+  mergedAdded: boolean;
+}
+
+/** How many manifests are read at once while merging. */
+const READ_CONCURRENCY = 16;
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await f(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Applies the merge plan to a new manifest list (newest first): reads, merges and writes. */
+export async function mergeManifests(manifests: readonly ManifestFile[], ctx: MergeContext): Promise<MergeResult> {
+  const plan = planMerge(manifests, mergeSettings(ctx.meta.properties));
+  const result: MergeResult = { manifests: [], written: [], mergedAdded: false };
+  try {
+    for (const slot of plan) {
+      if ('keep' in slot) {
+        result.manifests.push(slot.keep);
+        continue;
+      }
+      const merged = await mergeBin(slot.merge, ctx);
+      result.manifests.push(merged);
+      result.written.push(merged.manifest_path);
+      if (ctx.added && slot.merge.includes(ctx.added.manifest)) result.mergedAdded = true;
+    }
+  } catch (err) {
+    await Promise.all(result.written.map((f) => ctx.io.delete(f).catch(() => undefined)));
+    throw err;
+  }
+  return result;
+}
+
+async function mergeBin(bin: readonly ManifestFile[], ctx: MergeContext): Promise<ManifestFile> {
+  const specId = (bin[0] as ManifestFile).partition_spec_id;
+  const spec = specById(ctx.meta, specId);
+  if (!spec) throw new Error(`manifest merge: partition spec ${specId} is not in the table metadata`);
+  const schema = currentSchema(ctx.meta);
+  const partType: NestedField[] = partitionType(spec, schema);
+  const perManifest = await mapLimited(bin, READ_CONCURRENCY, async (m): Promise<ManifestEntryInput[]> => {
+    if (ctx.added && m === ctx.added.manifest) {
+      return ctx.added.files.map((file) => ({ status: 1, snapshotId: ctx.snapshotId, sequenceNumber: null, fileSequenceNumber: null, file }));
+    }
+    const out: ManifestEntryInput[] = [];
+    for (const e of decodeManifest(await ctx.io.read(m.manifest_path), partType)) {
+      // Deletes of earlier snapshots are history, not state; a merged manifest drops them.
+      if (e.status === 2) continue;
+      // Sequence number inheritance made explicit: an entry's nulls are its manifest's.
+      out.push({
+        status: 0,
+        snapshotId: e.snapshotId ?? m.added_snapshot_id,
+        sequenceNumber: e.sequenceNumber ?? m.sequence_number,
+        fileSequenceNumber: e.fileSequenceNumber ?? m.sequence_number,
+        file: e.file,
+      });
+    }
+    return out;
+  });
+  const entries = perManifest.flat();
+  const bytes = encodeManifest({ schema, spec, partitionType: partType, formatVersion: ctx.meta.formatVersion, entries });
+  const location = `${ctx.metadataDir}/${randomUUID()}-m-merged.avro`;
+  await ctx.io.write(location, bytes);
+  let minSeq = ctx.sequenceNumber;
+  const count = { added: 0, existing: 0, addedRows: 0n, existingRows: 0n };
+  for (const e of entries) {
+    const rows = BigInt(e.file.recordCount);
+    if (e.status === 1) {
+      count.added++;
+      count.addedRows += rows;
+    } else {
+      count.existing++;
+      count.existingRows += rows;
+      if (e.sequenceNumber !== null && e.sequenceNumber < minSeq) minSeq = e.sequenceNumber;
+    }
+  }
+  return {
+    manifest_path: location,
+    manifest_length: BigInt(bytes.length),
+    partition_spec_id: specId,
+    content: 0,
+    sequence_number: ctx.sequenceNumber,
+    min_sequence_number: minSeq,
+    added_snapshot_id: ctx.snapshotId,
+    added_files_count: count.added,
+    existing_files_count: count.existing,
+    deleted_files_count: 0,
+    added_rows_count: count.addedRows,
+    existing_rows_count: count.existingRows,
+    deleted_rows_count: 0n,
+    partitions: manifestPartitions(partType, entries.map((e) => e.file)),
+    key_metadata: null,
+  };
+}
+
+/** The manifest list's partition summaries for these files, as avsc writes them. */
+export function manifestPartitions(partType: readonly NestedField[], files: readonly Pick<DataFile, 'partition'>[]): ManifestFile['partitions'] {
+  return partitionFieldSummaries(partType, files).map((p) => ({
+    contains_null: p.containsNull,
+    contains_nan: p.containsNan ?? null,
+    lower_bound: p.lowerBound ? Buffer.from(p.lowerBound) : null,
+    upper_bound: p.upperBound ? Buffer.from(p.upperBound) : null,
+  }));
+}
