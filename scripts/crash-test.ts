@@ -11,10 +11,11 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import kafkajs from 'kafkajs';
 import { avroType, frame } from '../src/decode/index.js';
 import { RegistryClient } from '../src/decode/registry.js';
-import { RestCatalog, parseIdent } from '../src/iceberg/index.js';
+import { RestCatalog, decodeManifestList, parseIdent } from '../src/iceberg/index.js';
 import { branchHead } from '../src/spec/metadata.js';
 import { trinoQuery } from '../test/helpers/engines.js';
 import { spawnFloe, stackConfig, writeConfig } from '../test/helpers/floe.js';
+import { stackIO } from '../test/helpers/iceberg.js';
 import { ROOT, stack, uniqueName } from '../test/helpers/stack.js';
 
 const TRIALS = Number(process.argv[2] ?? 20);
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
       mappings: `  - topics: [${topic}]
     table: ${table}
     partitionBy: ["bucket(4, id)"]
+    tableProperties: { commit.manifest.min-count-to-merge: 4 }
 `,
     }),
   );
@@ -105,6 +107,12 @@ async function main(): Promise<void> {
   }
   for (const p of Object.values(instances)) p.kill('SIGTERM');
   await sleep(2000);
+
+  // Manifests are merged at every fourth (tableProperties above), under the same kills.
+  const meta = (await catalog.loadTable(parseIdent(table))).metadata;
+  const manifests = decodeManifestList(await stackIO().read(branchHead(meta)?.manifestList as string)).length;
+  log(`${meta.snapshots.length} snapshots, ${manifests} manifests in the last one`);
+  if (manifests > 3) throw new Error(`the last snapshot lists ${manifests} manifests: with min-count-to-merge 4 it lists at most 3`);
 
   execFileSync(`${ROOT}/scripts/stack`, ['up', 'trino'], { stdio: 'inherit' });
   const [ns, tbl] = table.split('.') as [string, string];

@@ -8,7 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { TableWriter, parseIdent, type TableOps, type TableWriterOptions } from '../src/iceberg/index.js';
+import { TableWriter, decodeManifestList, parseIdent, type TableOps, type TableWriterOptions } from '../src/iceberg/index.js';
+import { branchHead } from '../src/spec/metadata.js';
 import { schemaToJson, indexById } from '../src/spec/schema.js';
 import { buildSpec, specToJson, type PartitionSpec } from '../src/spec/partition.js';
 import type { Transform } from '../src/spec/transforms.js';
@@ -35,12 +36,16 @@ interface TableCase {
   writer?: TableWriterOptions;
   rows?: number;
   properties?: Record<string, string>;
+  /** One commit per file instead of one for all (so that manifests are merged). */
+  commitEachFile?: boolean;
 }
 
 /**
  * MULTI: small row groups (encoded by the worker threads and joined into one file) and files
  * rolled at every size check, so each partition has several files of several row groups; and
  * `read.split.target-size` so small that Spark plans one task per row group from split offsets.
+ * Its files are committed one at a time with manifests merged every third manifest, so the
+ * engines read manifests Floe merged (EXISTING entries with explicit sequence numbers).
  */
 const MULTI = 'multi_row_groups';
 
@@ -52,7 +57,8 @@ const TABLES: TableCase[] = [
     spark: true,
     writer: { rowGroupRows: 50, targetFileBytes: 1 },
     rows: 1200,
-    properties: { 'read.split.target-size': '1024', 'read.split.open-file-cost': '1' },
+    properties: { 'read.split.target-size': '1024', 'read.split.open-file-cost': '1', 'commit.manifest.min-count-to-merge': '3' },
+    commitEachFile: true,
   },
   { name: 'every_type', schema: ALL_TYPES, parts: [], spark: false },
   { name: 'unpartitioned', schema: NO_TIME, parts: [], spark: true },
@@ -136,7 +142,20 @@ async function main(): Promise<void> {
     const w = new TableWriter(created.metadata, ops.io, t.writer);
     for (const row of rows) await w.write(row);
     const files = await w.close();
-    await ops.append(ident, { files, loaded: created });
+    if (t.commitEachFile) {
+      let manifests = 0;
+      for (const [i, f] of files.entries()) {
+        const res = await ops.append(ident, { files: [f], ...(i === 0 ? { loaded: created } : {}) });
+        manifests = decodeManifestList(await ops.io.read(branchHead(res.metadata)?.manifestList as string)).length;
+      }
+      log(`${t.name}: ${files.length} commits, ${manifests} manifests in the last snapshot`);
+      if (!(manifests < files.length)) {
+        log(`MERGE ${t.name}: ${files.length} commits left ${manifests} manifests: none were merged`);
+        mismatches++;
+      }
+    } else {
+      await ops.append(ident, { files, loaded: created });
+    }
     written.set(t.name, { schema: t.schema, rows, spec });
     log(`wrote ${ns}.${t.name}: ${rows.length} rows in ${files.length} files`);
   }

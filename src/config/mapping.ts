@@ -112,6 +112,14 @@ export const mappingSchema = z
       .strict()
       .optional(),
     autoCreate: z.boolean().default(true),
+    /** Iceberg table properties set when Floe creates the table (e.g. commit.manifest.min-count-to-merge). */
+    tableProperties: z
+      .record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()], { message: 'expected a string, number or boolean value' }).transform(String))
+      .default({})
+      .superRefine((p, ctx) => {
+        if (p['format-version'] !== undefined && p['format-version'] !== '2') ctx.addIssue({ code: 'custom', message: 'Floe writes format v2 tables: remove format-version or set it to 2', path: ['format-version'] });
+        if (p['write.format.default'] !== undefined && p['write.format.default'].toLowerCase() !== 'parquet') ctx.addIssue({ code: 'custom', message: 'Floe writes Parquet: remove write.format.default or set it to parquet', path: ['write.format.default'] });
+      }),
     schemaEvolution: z.enum(['none', 'add-columns']).default('none'),
     deadLetter: deadLetterSchema.optional(),
     rollup: rollupSchema.optional(),

@@ -44,21 +44,29 @@ function zigzagLong(n: number): Buffer {
 
 /** Encodes records into an Avro object container file. */
 export function writeAvroFile(schema: object, records: readonly unknown[], opts: AvroWriteOptions = {}): Buffer {
-  const type = avroType(schema);
+  return writeAvroContainer(schema, encodeAvroRecords(avroType(schema), records), opts);
+}
+
+/** Each record's Avro binary encoding. */
+export function encodeAvroRecords(type: avro.Type, records: readonly unknown[]): Buffer[] {
+  try {
+    return records.map((r) => type.toBuffer(r));
+  } catch (err) {
+    throw new FloeError('INTERNAL', `Avro encoding failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** An Avro object container file of records already encoded with `schema`. */
+export function writeAvroContainer(schema: object, encoded: readonly Uint8Array[], opts: AvroWriteOptions = {}): Buffer {
   const codec = opts.codec ?? 'deflate';
   const meta: Record<string, Buffer> = { 'avro.schema': Buffer.from(JSON.stringify(schema)), 'avro.codec': Buffer.from(codec) };
   for (const [k, v] of Object.entries(opts.metadata ?? {})) meta[k] = Buffer.from(v);
   const sync = randomBytes(16);
   const parts: Buffer[] = [HEADER.toBuffer({ magic: MAGIC, meta, sync })];
   const per = opts.blockRecords ?? 1000;
-  for (let i = 0; i < records.length; i += per) {
-    const chunk = records.slice(i, i + per);
-    let data: Buffer;
-    try {
-      data = Buffer.concat(chunk.map((r) => type.toBuffer(r)));
-    } catch (err) {
-      throw new FloeError('INTERNAL', `Avro encoding failed: ${(err as Error).message}`, { cause: err });
-    }
+  for (let i = 0; i < encoded.length; i += per) {
+    const chunk = encoded.slice(i, i + per);
+    let data = Buffer.concat(chunk);
     if (codec === 'deflate') data = deflateRawSync(data);
     parts.push(zigzagLong(chunk.length), zigzagLong(data.length), data, sync);
   }
@@ -73,6 +81,29 @@ export interface AvroFile<T> {
 
 /** Decodes an Avro object container file (null and deflate codecs). */
 export function readAvroFile<T = Record<string, unknown>>(bytes: Uint8Array): AvroFile<T> {
+  const { metadata, schema, blocks } = readAvroBlocks(bytes);
+  const type = avroType(schema);
+  const records: T[] = [];
+  for (const { count, data } of blocks) {
+    let p = 0;
+    for (let i = 0; i < count; i++) {
+      const r = type.decode(data, p);
+      records.push(r.value as T);
+      p = r.offset;
+    }
+  }
+  return { metadata, schema, records };
+}
+
+export interface AvroBlocks {
+  metadata: Record<string, string>;
+  schema: object;
+  /** Each block's record count and its records' bytes, decompressed. */
+  blocks: Array<{ count: number; data: Buffer }>;
+}
+
+/** An Avro object container file's header and decompressed blocks, records not decoded. */
+export function readAvroBlocks(bytes: Uint8Array): AvroBlocks {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const head = HEADER.decode(buf, 0);
   if (head.offset < 0) throw new FloeError('METADATA_INVALID', 'not an Avro file: truncated header');
@@ -81,10 +112,9 @@ export function readAvroFile<T = Record<string, unknown>>(bytes: Uint8Array): Av
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(h.meta)) metadata[k] = v.toString('utf8');
   const schema = JSON.parse(metadata['avro.schema'] ?? 'null') as object;
-  const type = avroType(schema);
   const codec = metadata['avro.codec'] ?? 'null';
   const longT = avro.Type.forSchema('long');
-  const records: T[] = [];
+  const blocks: AvroBlocks['blocks'] = [];
   let pos = head.offset;
   while (pos < buf.length) {
     const count = longT.decode(buf, pos);
@@ -94,13 +124,8 @@ export function readAvroFile<T = Record<string, unknown>>(bytes: Uint8Array): Av
     let data = buf.subarray(start, end);
     if (codec === 'deflate') data = inflateRawSync(data);
     else if (codec !== 'null') throw new FloeError('METADATA_INVALID', `Avro codec '${codec}' is not supported`);
-    let p = 0;
-    for (let i = 0; i < (count.value as number); i++) {
-      const r = type.decode(data, p);
-      records.push(r.value as T);
-      p = r.offset;
-    }
+    blocks.push({ count: count.value as number, data });
     pos = end + 16;
   }
-  return { metadata, schema, records };
+  return { metadata, schema, blocks };
 }

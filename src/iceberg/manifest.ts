@@ -8,7 +8,9 @@ import { avroName, decimalRequiredBytes, manifestEntrySchema, manifestListMetada
 import type { PartitionSpec } from '../spec/partition.js';
 import type { NestedField, PrimitiveType, Schema, Value } from '../spec/types.js';
 import { uuidToBytes, bytesToUuid } from '../spec/values.js';
-import { readAvroFile, writeAvroFile } from './avro.js';
+import type avro from 'avsc';
+import { FloeError } from '../errors.js';
+import { avroType, encodeAvroRecords, readAvroFile, writeAvroContainer, writeAvroFile, type AvroBlocks } from './avro.js';
 
 /** The manifest list schema (v2), from src/spec, as avsc takes it. */
 const MANIFEST_LIST_SCHEMA = manifestListSchema(2) as object;
@@ -127,6 +129,63 @@ export function encodeManifest(input: ManifestWriteInput): Buffer {
   }));
   return writeAvroFile(manifestEntrySchema(input.partitionType) as object, records, { metadata: manifestMetadata(input.schema, input.spec, input.formatVersion) });
 }
+
+/**
+ * Manifest entries as Avro bytes, so that entries of manifests written with the same schema can
+ * be carried into another manifest without decoding their data files (manifest merging).
+ */
+export class ManifestEntryCodec {
+  /** The entry schema's JSON text, as it stands in the header of every manifest Floe writes. */
+  readonly schemaText: string;
+  private readonly schema: object;
+  private readonly entry: avro.Type;
+  /** The entry's fields before `data_file`, which is the last. */
+  private readonly head: avro.Type;
+  /** Reads only those and skips the data file: gives the end of a record. */
+  private readonly skipper: avro.Resolver;
+
+  constructor(readonly partitionType: readonly NestedField[]) {
+    this.schema = manifestEntrySchema(partitionType) as object;
+    this.schemaText = JSON.stringify(this.schema);
+    this.entry = avroType(this.schema);
+    const fields = (this.schema as { fields: Array<{ name: string }> }).fields;
+    this.head = avroType({ ...this.schema, fields: fields.filter((f) => f.name !== 'data_file') });
+    this.skipper = this.head.createResolver(this.entry);
+  }
+
+  encode(e: ManifestEntryInput): Buffer {
+    return encodeAvroRecords(this.entry, [
+      { status: e.status, snapshot_id: e.snapshotId, sequence_number: e.sequenceNumber, file_sequence_number: e.fileSequenceNumber, data_file: dataFileRecord(e.file, this.partitionType) },
+    ])[0] as Buffer;
+  }
+
+  /** An entry whose data file bytes are `dataFile`, as they were in a manifest of this schema. */
+  encodeWithDataFile(head: EntryHead, dataFile: Buffer): Buffer {
+    return Buffer.concat([this.head.toBuffer({ status: head.status, snapshot_id: head.snapshotId, sequence_number: head.sequenceNumber, file_sequence_number: head.fileSequenceNumber }), dataFile]);
+  }
+
+  /** The entries of a manifest written with this schema: each one's head and data file bytes. */
+  *split(blocks: AvroBlocks['blocks']): Generator<{ head: EntryHead; dataFile: Buffer }> {
+    for (const { count, data } of blocks) {
+      let p = 0;
+      for (let i = 0; i < count; i++) {
+        const h = this.head.decode(data, p);
+        const end = this.head.decode(data, p, this.skipper).offset;
+        if (h.offset < 0 || end < h.offset) throw new FloeError('METADATA_INVALID', 'manifest entry is truncated');
+        const v = h.value as { status: number; snapshot_id: bigint | null; sequence_number: bigint | null; file_sequence_number: bigint | null };
+        yield { head: { status: v.status as 0 | 1 | 2, snapshotId: v.snapshot_id, sequenceNumber: v.sequence_number, fileSequenceNumber: v.file_sequence_number }, dataFile: data.subarray(h.offset, end) };
+        p = end;
+      }
+    }
+  }
+
+  /** A manifest file of entries already encoded by this codec. */
+  container(encoded: readonly Uint8Array[], schema: Schema, spec: PartitionSpec, formatVersion: number): Buffer {
+    return writeAvroContainer(this.schema, encoded, { metadata: manifestMetadata(schema, spec, formatVersion) });
+  }
+}
+
+export type EntryHead = Omit<ManifestEntryInput, 'file'>;
 
 export interface ManifestEntryRead {
   status: number;

@@ -23,7 +23,10 @@ import { currentSchema, specById, type TableMetadata } from '../spec/metadata.js
 import { partitionFieldSummaries } from '../spec/manifest.js';
 import { partitionType } from '../spec/partition.js';
 import type { NestedField } from '../spec/types.js';
-import { decodeManifest, encodeManifest, type ManifestEntryInput, type ManifestFile } from './manifest.js';
+import { deserializeValue, comparatorFor } from '../spec/values.js';
+import type { PrimitiveType } from '../spec/types.js';
+import { readAvroBlocks } from './avro.js';
+import { decodeManifest, ManifestEntryCodec, type EntryHead, type ManifestFile } from './manifest.js';
 
 export interface MergeSettings {
   enabled: boolean;
@@ -113,6 +116,9 @@ export interface MergeResult {
   written: string[];
   /** This commit's new manifest went into a merged one (the standalone file is then unreferenced). */
   mergedAdded: boolean;
+  /** Entries carried as bytes from manifests Floe wrote, and entries decoded and encoded again. */
+  carried: number;
+  decoded: number;
 }
 
 /** How many manifests are read at once while merging. */
@@ -131,14 +137,14 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, f: (t: T) =>
 /** Applies the merge plan to a new manifest list (newest first): reads, merges and writes. */
 export async function mergeManifests(manifests: readonly ManifestFile[], ctx: MergeContext): Promise<MergeResult> {
   const plan = planMerge(manifests, mergeSettings(ctx.meta.properties));
-  const result: MergeResult = { manifests: [], written: [], mergedAdded: false };
+  const result: MergeResult = { manifests: [], written: [], mergedAdded: false, carried: 0, decoded: 0 };
   try {
     for (const slot of plan) {
       if ('keep' in slot) {
         result.manifests.push(slot.keep);
         continue;
       }
-      const merged = await mergeBin(slot.merge, ctx);
+      const merged = await mergeBin(slot.merge, ctx, result);
       result.manifests.push(merged);
       result.written.push(merged.manifest_path);
       if (ctx.added && slot.merge.includes(ctx.added.manifest)) result.mergedAdded = true;
@@ -150,48 +156,54 @@ export async function mergeManifests(manifests: readonly ManifestFile[], ctx: Me
   return result;
 }
 
-async function mergeBin(bin: readonly ManifestFile[], ctx: MergeContext): Promise<ManifestFile> {
+async function mergeBin(bin: readonly ManifestFile[], ctx: MergeContext, stats: Pick<MergeResult, 'carried' | 'decoded'>): Promise<ManifestFile> {
   const specId = (bin[0] as ManifestFile).partition_spec_id;
   const spec = specById(ctx.meta, specId);
   if (!spec) throw new Error(`manifest merge: partition spec ${specId} is not in the table metadata`);
   const schema = currentSchema(ctx.meta);
   const partType: NestedField[] = partitionType(spec, schema);
-  const perManifest = await mapLimited(bin, READ_CONCURRENCY, async (m): Promise<ManifestEntryInput[]> => {
+  const codec = new ManifestEntryCodec(partType);
+  const count = { added: 0, existing: 0, addedRows: 0n, existingRows: 0n };
+  let minSeq = ctx.sequenceNumber;
+  const summaries: Array<ManifestFile['partitions']> = [];
+  const perManifest = await mapLimited(bin, READ_CONCURRENCY, async (m): Promise<Buffer[]> => {
     if (ctx.added && m === ctx.added.manifest) {
-      return ctx.added.files.map((file) => ({ status: 1, snapshotId: ctx.snapshotId, sequenceNumber: null, fileSequenceNumber: null, file }));
+      count.added += ctx.added.files.length;
+      count.addedRows += ctx.added.files.reduce((n, f) => n + BigInt(f.recordCount), 0n);
+      summaries.push(manifestPartitions(partType, ctx.added.files));
+      return ctx.added.files.map((file) => codec.encode({ status: 1, snapshotId: ctx.snapshotId, sequenceNumber: null, fileSequenceNumber: null, file }));
     }
-    const out: ManifestEntryInput[] = [];
-    for (const e of decodeManifest(await ctx.io.read(m.manifest_path), partType)) {
-      // Deletes of earlier snapshots are history, not state; a merged manifest drops them.
-      if (e.status === 2) continue;
-      // Sequence number inheritance made explicit: an entry's nulls are its manifest's.
-      out.push({
-        status: 0,
-        snapshotId: e.snapshotId ?? m.added_snapshot_id,
-        sequenceNumber: e.sequenceNumber ?? m.sequence_number,
-        fileSequenceNumber: e.fileSequenceNumber ?? m.sequence_number,
-        file: e.file,
-      });
+    const bytes = await ctx.io.read(m.manifest_path);
+    // Sequence number inheritance made explicit: an entry's nulls are its manifest's. Deletes of
+    // earlier snapshots are history, not state; a merged manifest drops them.
+    const existing = (h: EntryHead): EntryHead => {
+      const seq = h.sequenceNumber ?? m.sequence_number;
+      if (seq < minSeq) minSeq = seq;
+      return { status: 0, snapshotId: h.snapshotId ?? m.added_snapshot_id, sequenceNumber: seq, fileSequenceNumber: h.fileSequenceNumber ?? m.sequence_number };
+    };
+    const blocks = readAvroBlocks(bytes);
+    if (blocks.metadata['avro.schema'] === codec.schemaText && m.partitions?.length === partType.length) {
+      // Written with this very schema (by Floe): entries are carried as bytes, data files untouched;
+      // counts and partition bounds come from the manifest list.
+      count.existing += m.added_files_count + m.existing_files_count;
+      count.existingRows += m.added_rows_count + m.existing_rows_count;
+      summaries.push(m.partitions);
+      const out: Buffer[] = [];
+      for (const { head, dataFile } of codec.split(blocks.blocks)) if (head.status !== 2) out.push(codec.encodeWithDataFile(existing(head), dataFile));
+      stats.carried += out.length;
+      return out;
     }
-    return out;
+    // Another writer's manifest (its own schema): decoded and written again.
+    const live = decodeManifest(bytes, partType).filter((e) => e.status !== 2);
+    count.existing += live.length;
+    count.existingRows += live.reduce((n, e) => n + BigInt(e.file.recordCount), 0n);
+    summaries.push(manifestPartitions(partType, live.map((e) => e.file)));
+    stats.decoded += live.length;
+    return live.map((e) => codec.encode({ ...existing({ ...e, status: e.status as EntryHead['status'] }), file: e.file }));
   });
-  const entries = perManifest.flat();
-  const bytes = encodeManifest({ schema, spec, partitionType: partType, formatVersion: ctx.meta.formatVersion, entries });
+  const bytes = codec.container(perManifest.flat(), schema, spec, ctx.meta.formatVersion);
   const location = `${ctx.metadataDir}/${randomUUID()}-m-merged.avro`;
   await ctx.io.write(location, bytes);
-  let minSeq = ctx.sequenceNumber;
-  const count = { added: 0, existing: 0, addedRows: 0n, existingRows: 0n };
-  for (const e of entries) {
-    const rows = BigInt(e.file.recordCount);
-    if (e.status === 1) {
-      count.added++;
-      count.addedRows += rows;
-    } else {
-      count.existing++;
-      count.existingRows += rows;
-      if (e.sequenceNumber !== null && e.sequenceNumber < minSeq) minSeq = e.sequenceNumber;
-    }
-  }
   return {
     manifest_path: location,
     manifest_length: BigInt(bytes.length),
@@ -206,9 +218,32 @@ async function mergeBin(bin: readonly ManifestFile[], ctx: MergeContext): Promis
     added_rows_count: count.addedRows,
     existing_rows_count: count.existingRows,
     deleted_rows_count: 0n,
-    partitions: manifestPartitions(partType, entries.map((e) => e.file)),
+    partitions: unionPartitions(partType, summaries),
     key_metadata: null,
   };
+}
+
+type Summary = NonNullable<ManifestFile['partitions']>[number];
+
+/** The partition summaries of a manifest holding the files of several: nulls and NaNs of any, the lowest lower and highest upper bound. */
+export function unionPartitions(partType: readonly NestedField[], summaries: ReadonlyArray<ManifestFile['partitions']>): ManifestFile['partitions'] {
+  return partType.map((f, i) => {
+    const t = f.type as PrimitiveType;
+    const cmp = comparatorFor(t);
+    const bound = (a: Buffer | null, b: Buffer | null, pick: (c: number) => boolean) => (a === null ? b : b === null ? a : pick(cmp(deserializeValue(t, b), deserializeValue(t, a))) ? b : a);
+    let out: Summary = { contains_null: false, contains_nan: null, lower_bound: null, upper_bound: null };
+    for (const s of summaries) {
+      const p = s?.[i];
+      if (!p) continue;
+      out = {
+        contains_null: out.contains_null || p.contains_null,
+        contains_nan: out.contains_nan === null && p.contains_nan === null ? null : Boolean(out.contains_nan) || Boolean(p.contains_nan),
+        lower_bound: bound(out.lower_bound, p.lower_bound, (c) => c < 0),
+        upper_bound: bound(out.upper_bound, p.upper_bound, (c) => c > 0),
+      };
+    }
+    return out;
+  });
 }
 
 /** The manifest list's partition summaries for these files, as avsc writes them. */

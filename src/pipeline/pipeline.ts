@@ -430,7 +430,7 @@ export class Pipeline {
       : buildSpec(schema, [{ column: 'failed_at', transform: { kind: 'day' } }]);
     await this.d.ops.catalog.ensureNamespace(s.ident.namespace);
     try {
-      s.loaded = await this.d.ops.catalog.createTable(s.ident, { schema: schemaToJson(schema), partitionSpec: specToJson(spec), properties: { 'write.format.default': 'parquet', 'floe.created-by': 'floe' } });
+      s.loaded = await this.d.ops.catalog.createTable(s.ident, { schema: schemaToJson(schema), partitionSpec: specToJson(spec), properties: { ...m?.cfg.tableProperties, 'write.format.default': 'parquet', 'floe.created-by': 'floe' } });
       this.d.log.info({ table: s.name }, 'created table');
     } catch (err) {
       if (!isFloeError(err, 'ALREADY_EXISTS')) throw err;

@@ -318,3 +318,12 @@ test('text without variable references is left exactly as it is', () => {
     }),
   );
 });
+
+test('tableProperties are strings for the catalog; a format or version Floe does not write is refused with the key', () => {
+  const c = parseConfig(good.replace('table: shop.orders', 'table: shop.orders\n    tableProperties: {commit.manifest.min-count-to-merge: 10, commit.manifest-merge.enabled: true, write.metadata.previous-versions-max: "50"}'), 'floe.yaml', {});
+  assert.deepEqual(c.mappings[0]?.tableProperties, { 'commit.manifest.min-count-to-merge': '10', 'commit.manifest-merge.enabled': 'true', 'write.metadata.previous-versions-max': '50' });
+  assert.deepEqual(parseConfig(good, 'floe.yaml', {}).mappings[0]?.tableProperties, {});
+  one(good.replace('table: shop.orders', 'table: shop.orders\n    tableProperties: {format-version: 3}'), /^floe\.yaml:\d+: mappings\[0\]\.tableProperties\.format-version: Floe writes format v2 tables: remove format-version or set it to 2 \(got 3\)$/);
+  one(good.replace('table: shop.orders', 'table: shop.orders\n    tableProperties: {write.format.default: orc}'), /mappings\[0\]\.tableProperties\.write\.format\.default: Floe writes Parquet: remove write\.format\.default or set it to parquet \(got 'orc'\)$/);
+  one(good.replace('table: shop.orders', 'table: shop.orders\n    tableProperties: {a: [1]}'), /mappings\[0\]\.tableProperties\.a: expected a string, number or boolean value/);
+});

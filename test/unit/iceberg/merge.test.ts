@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { LocalFileIO } from '../../../src/io/local.js';
 import { decodeManifest, encodeManifest, type ManifestFile } from '../../../src/iceberg/manifest.js';
-import { MERGE_DEFAULTS, mergeManifests, mergeSettings, packFromEnd, planMerge } from '../../../src/iceberg/merge.js';
+import { MERGE_DEFAULTS, manifestPartitions, mergeManifests, mergeSettings, packFromEnd, planMerge, unionPartitions } from '../../../src/iceberg/merge.js';
 import { newTableMetadata } from '../../../src/spec/create.js';
 import type { DataFile } from '../../../src/spec/data-file.js';
 import { buildSpec, partitionType } from '../../../src/spec/partition.js';
@@ -99,7 +99,8 @@ const dataFile = (n: number, day: number): DataFile => ({
   splitOffsets: [4],
 });
 
-test('a merged manifest lists the new files as ADDED, older live files as EXISTING with explicit sequence numbers, and drops old deletes', async () => {
+for (const path of ['carried as bytes', 'decoded and written again'] as const) {
+test(`a merged manifest (entries ${path}) lists the new files as ADDED, older live files as EXISTING with explicit sequence numbers, and drops old deletes`, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'floe-merge-'));
   try {
     const io = new LocalFileIO();
@@ -112,17 +113,24 @@ test('a merged manifest lists the new files as ADDED, older live files as EXISTI
       return bytes.length;
     };
     // Snapshot 11 (seq 1) added file 0 (inherited numbers); snapshot 12 (seq 2) added file 1 and deleted file 2 of snapshot 5.
-    const m1 = manifest(`file://${dir}/m1.avro`, await write('m1.avro', [{ status: 1, snapshotId: null, sequenceNumber: null, fileSequenceNumber: null, file: dataFile(0, 19000) }]), { added_snapshot_id: 11n, sequence_number: 1n });
+    // The manifest list's partition summaries let the merge carry entries as bytes; without them it decodes.
+    const parts = (days: number[]) => (path === 'carried as bytes' ? manifestPartitions(partType, days.map((d) => ({ partition: [d] }))) : null);
+    const m1 = manifest(`file://${dir}/m1.avro`, await write('m1.avro', [{ status: 1, snapshotId: null, sequenceNumber: null, fileSequenceNumber: null, file: dataFile(0, 19000) }]), {
+      added_snapshot_id: 11n,
+      sequence_number: 1n,
+      partitions: parts([19000]),
+    });
     const m2 = manifest(`file://${dir}/m2.avro`, await write('m2.avro', [
       { status: 1, snapshotId: null, sequenceNumber: null, fileSequenceNumber: null, file: dataFile(1, 19001) },
       { status: 2, snapshotId: 12n, sequenceNumber: 0n, fileSequenceNumber: 0n, file: dataFile(2, 19002) },
-    ]), { added_snapshot_id: 12n, sequence_number: 2n, min_sequence_number: 0n });
+    ]), { added_snapshot_id: 12n, sequence_number: 2n, min_sequence_number: 0n, added_rows_count: 2n, deleted_files_count: 1, partitions: parts([19001]) });
     const added = [dataFile(3, 19005), dataFile(4, 19003)];
     const mine = manifest(`file://${dir}/new.avro`, 100, { added_snapshot_id: 13n, sequence_number: 3n });
     const res = await mergeManifests([mine, m2, m1], { io, meta, snapshotId: 13n, sequenceNumber: 3n, metadataDir: `file://${dir}/metadata`, added: { manifest: mine, files: added } });
     assert.equal(res.manifests.length, 1);
     assert.equal(res.written.length, 1);
     assert.equal(res.mergedAdded, true);
+    assert.deepEqual([res.carried, res.decoded], path === 'carried as bytes' ? [2, 0] : [0, 2]);
     const m = res.manifests[0]!;
     assert.equal(m.manifest_path, res.written[0]);
     assert.deepEqual(
@@ -139,11 +147,21 @@ test('a merged manifest lists the new files as ADDED, older live files as EXISTI
         [0, 11n, 1n, 1n, 'file:///t/data/0.parquet', 19000],
       ],
     );
-    assert.deepEqual(entries[2]!.file.valueCounts, new Map([[1, 2]]), 'stats travel with the entry');
+    assert.deepEqual(entries[2]!.file, dataFile(1, 19001), 'the data file travels whole, stats included');
     // Partition summary over every live file: days 19000..19005.
     const p = m.partitions![0]!;
     assert.deepEqual([p.contains_null, p.lower_bound?.readInt32LE(), p.upper_bound?.readInt32LE()], [false, 19000, 19005]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+}
+
+test('unionPartitions: nulls and NaNs of any, the lowest lower and the highest upper bound by the type\'s order', () => {
+  const t = [{ id: 1000, name: 'x', required: false, type: { type: 'long' as const } }, { id: 1001, name: 's', required: false, type: { type: 'string' as const } }];
+  const a = manifestPartitions(t, [{ partition: [-5n, 'b'] }, { partition: [3n, null] }]);
+  const b = manifestPartitions(t, [{ partition: [200n, 'a'] }]);
+  const both = manifestPartitions(t, [{ partition: [-5n, 'b'] }, { partition: [3n, null] }, { partition: [200n, 'a'] }]);
+  assert.deepEqual(unionPartitions(t, [a, b]), both);
+  assert.deepEqual(unionPartitions(t, [b, null, a]), both, 'a manifest without summaries adds nothing');
 });
