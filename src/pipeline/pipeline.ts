@@ -287,7 +287,17 @@ export class Pipeline {
       this.d.metrics.skipped.inc({ table });
       return;
     }
-    if (!s.exists) return this.ensureTable(s, m, () => m.decoder.tableSchema(decoded.schemaId)).then(() => this.appendRow(m, s, r, key, decoded));
+    if (!s.exists) {
+      return m.decoder.tableSchema(decoded.schemaId).then(
+        (schema) => this.ensureTable(s, m, async () => schema).then(() => this.appendRow(m, s, r, key, decoded)),
+        (err: unknown) => {
+          // A writer schema with no Iceberg form (e.g. a union of two types) is this record's
+          // fault, not the service's: dead-lettered, as any record that does not convert.
+          if (isFloeError(err) && err.retryable) throw err;
+          return this.deadLetter(m, r, key, err, s.name);
+        },
+      );
+    }
     return this.appendRow(m, s, r, key, decoded);
   }
 

@@ -288,3 +288,58 @@ mappings:
     await svc.stop();
   }
 });
+
+test('a new table whose first record has a writer schema with no Iceberg form: that record is a dead letter, the next schema creates the table', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 180_000 }, async () => {
+  const run = uniqueName('noform');
+  const topic = `${run}-events`;
+  const kafka = new kafkajs.Kafka({ clientId: 'sink-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+  const registry = new RegistryClient({ url: stack.registryUrl });
+  // A union of two non-null types has no Iceberg type: no table can be created from this schema.
+  const unionAvro = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'v', type: ['int', 'string'] }] };
+  const goodAvro = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'v', type: ['null', 'string'], default: null }] };
+  const unionId = await registry.register(`${run}-union-value`, JSON.stringify(unionAvro));
+  const goodId = await registry.register(`${topic}-value`, JSON.stringify(goodAvro));
+  const config = parseConfig(
+    `
+kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
+registry: { url: "${stack.registryUrl}" }
+catalog: { uri: "${stack.restUrl}" }
+storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
+commit: { interval: 1s }
+http: { port: 0 }
+mappings:
+  - topics: [${topic}]
+    table: ${run}.events
+`,
+    'noform.yaml',
+  );
+  const producer = kafka.producer();
+  await producer.connect();
+  const unionBytes = avroType(unionAvro).toBuffer({ id: 0n, v: 7 });
+  await producer.send({
+    topic,
+    messages: [
+      { key: 'union', value: frame(unionId, unionBytes) },
+      ...[1, 2, 3].map((i) => ({ key: String(i), value: frame(goodId, avroType(goodAvro).toBuffer({ id: BigInt(i), v: `s${i}` })) })),
+    ],
+  });
+  await producer.disconnect();
+  const svc = await runService(config, createLogger({ level: 'error' }));
+  try {
+    const catalog = new RestCatalog({ uri: stack.restUrl });
+    assert.equal(await waitForRows(catalog, `${run}.events`, 3), 3);
+    assert.equal(await waitForRows(catalog, `${run}.events_dlq`, 1), 1);
+    const d = (await trinoQuery(`SELECT key, to_hex(value) AS value, error_code, error, target_table FROM iceberg."${run}".events_dlq`)).rows[0];
+    assert.equal(Buffer.from(String(d?.key), 'hex').toString(), 'union');
+    assert.equal(d?.value, frame(unionId, unionBytes).toString('hex').toUpperCase(), 'raw bytes intact');
+    assert.equal(d?.target_table, `${run}.events`);
+    assert.match(String(d?.error), /union/i);
+    assert.deepEqual((await tableSchema(`${run}.events`)).fields.map((f) => [f.name, f.type]), [['id', { type: 'long' }], ['v', { type: 'string' }]]);
+  } finally {
+    await svc.stop();
+  }
+});
