@@ -75,6 +75,16 @@ const rollupSchema = z
     groupBy: z.array(fieldPath).default([]),
     measures: z.array(measure).min(1, 'name at least one measure, e.g. [count, sum(amount)]'),
     lateness: duration(1).optional(),
+    /**
+     * The view of exact totals, created where the catalog supports views: its name (default
+     * <table>_totals) and the engines' name for this catalog, in which they resolve its query.
+     * false: no view.
+     */
+    view: z
+      .union([z.literal(false), z.object({ name: tableIdent.optional(), catalog: z.string().min(1).default('iceberg') }).strict()], {
+        message: 'expected false or {name, catalog}',
+      })
+      .default({ catalog: 'iceberg' }),
   })
   .strict()
   .superRefine((r, ctx) => {

@@ -250,6 +250,20 @@ export class RestCatalog {
     return this.loaded(r);
   }
 
+  /** Whether the server offers views (servers that list no endpoints are assumed not to). */
+  supportsViews(): Promise<boolean> {
+    return this.supports('POST /v1/{prefix}/namespaces/{namespace}/views');
+  }
+
+  async viewExists(v: TableIdent): Promise<boolean> {
+    return (await this.call('GET', `/namespaces/${this.ns(v.namespace)}/views/${encodeURIComponent(v.name)}`, undefined, { allow404: true })) !== undefined;
+  }
+
+  /** Creates a view from a REST CreateViewRequest body (its name is the ident's). */
+  async createView(v: TableIdent, body: Record<string, unknown>): Promise<void> {
+    await this.call('POST', `/namespaces/${this.ns(v.namespace)}/views`, { ...body, name: v.name }, { kind: 'create' });
+  }
+
   /** Registers an existing metadata file as a table. */
   async registerTable(t: TableIdent, metadataLocation: string, overwrite = false): Promise<LoadedTable> {
     const body = { name: t.name, 'metadata-location': metadataLocation, ...(overwrite ? { overwrite: true } : {}) };

@@ -24,7 +24,7 @@ import { DEAD_LETTER_SCHEMA, DeadLetterTopics, deadLetterMessage, deadLetterRow 
 import { Lock } from './lock.js';
 import { buildMapping, checkRollupWithRegistry, ROLLUP_PARTITIONING, withKafkaColumns, type Mapping } from './mapping.js';
 import { TableSink } from './table-sink.js';
-import { RollupAggregator, type RollupPlan } from '../rollup/index.js';
+import { RollupAggregator, rollupViewRequest, type RollupPlan } from '../rollup/index.js';
 
 export interface PipelineDeps {
   config: FloeConfig;
@@ -367,6 +367,7 @@ export class Pipeline {
           throw new FloeError('CONFIG_INVALID', `${m.key}.rollup: ${(err as Error).message}`);
         }
         s.aggregator = new RollupAggregator(plan);
+        void this.ensureRollupView(m, s, plan);
       } else if (plan !== s.aggregator.plan) {
         checkRollupTable(s.name, s.aggregator.plan.schema, plan);
       }
@@ -378,6 +379,36 @@ export class Pipeline {
       if (isFloeError(err) && err.retryable) throw err;
       if (isFloeError(err) && (err.code === 'CONVERT_FAILED' || err.code === 'SCHEMA_INVALID' || err.code === 'VALUE_INVALID')) return this.deadLetter(m, r, key, err, s.name);
       throw err;
+    }
+  }
+
+  /** Views already created or found, by name. */
+  private readonly views = new Set<string>();
+
+  /**
+   * The view of exact totals over a rollup table, where the catalog supports views (DESIGN §5).
+   * In the background and never fatal: the table is the product, the view a convenience.
+   */
+  private async ensureRollupView(m: Mapping, s: TableSink, plan: RollupPlan): Promise<void> {
+    const cfg = m.cfg.rollup?.view;
+    if (!cfg) return;
+    const name = cfg.name ?? `${s.name}_totals`;
+    if (this.views.has(name)) return;
+    this.views.add(name);
+    const catalog = this.d.ops.catalog;
+    try {
+      if (!(await catalog.supportsViews())) {
+        this.d.log.info({ table: s.name }, 'the catalog has no views: no totals view; query the rollup table with GROUP BY (README, Rollups)');
+        return;
+      }
+      const ident = parseIdent(name);
+      if (await catalog.viewExists(ident)) return;
+      await catalog.createView(ident, { ...rollupViewRequest(plan, s.ident, { name: ident.name, catalog: cfg.catalog }) });
+      this.d.log.info({ table: s.name, view: name }, 'created the totals view');
+    } catch (err) {
+      if (isFloeError(err, 'ALREADY_EXISTS')) return;
+      this.views.delete(name);
+      this.d.log.warn({ table: s.name, view: name, error: describeError(err) }, 'could not create the totals view (the rollup table is not affected)');
     }
   }
 

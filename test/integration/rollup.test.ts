@@ -15,7 +15,7 @@ import kafkajs from 'kafkajs';
 import { avroType, frame, RegistryClient } from '../../src/decode/index.js';
 import { parseIdent } from '../../src/iceberg/index.js';
 import { branchHead } from '../../src/spec/metadata.js';
-import { trinoQuery } from '../helpers/engines.js';
+import { sparkQuery, trinoQuery } from '../helpers/engines.js';
 import { spawnFloe, stackConfig, writeConfig } from '../helpers/floe.js';
 import { stackCatalog } from '../helpers/iceberg.js';
 import { cents, ORDER_SCHEMA, order } from '../helpers/orders.js';
@@ -225,6 +225,16 @@ test('rollup totals equal the raw table and the produced events, exactly, throug
   assert.ok(windows >= 2 && fromEvents.size >= 38, `late events make several windows for all 38 merchants (${windows} windows, ${fromEvents.size} groups)`);
   assert.deepEqual(fromRollup, fromEvents, 'rollup totals = the produced events');
   assert.deepEqual(fromRaw, fromEvents, 'raw table totals = the produced events');
+
+  // The totals view Floe created beside the rollup (the stack's catalog has views): one row per
+  // (window, merchant), equal to the events, in Trino and in Spark (each reads its own dialect).
+  const view = `${revT.split('.')[1] as string}_totals`;
+  const viewRows = await q(`SELECT CAST(to_unixtime(window_start) AS bigint) AS w, merchant, "count" AS c, revenue AS s, min_amount AS mn, max_amount AS mx FROM iceberg.${ns}."${view}"`);
+  assert.equal(viewRows.length, fromEvents.size, 'the view has one row per (window, merchant)');
+  assert.deepEqual(asMap(viewRows), fromEvents, 'Trino: the totals view = the produced events');
+  const sparkView = (await sparkQuery(`SELECT CAST(unix_timestamp(window_start) AS BIGINT) AS w, merchant, \`count\` AS c, revenue AS s, min_amount AS mn, max_amount AS mx FROM iceberg.${ns}.${view}`)).rows;
+  assert.deepEqual(asMap(sparkView), fromEvents, 'Spark: the totals view = the produced events');
+  assert.ok(await stackCatalog().viewExists(parseIdent(`${ctyT}_totals`)), 'the second rollup has its view too');
 
   // Past the bound: in the dead-letter table, once each, saying why.
   const [dlq] = await q(`SELECT count(*) AS n, count(DISTINCT "offset" * 16 + "partition") AS d, count_if(error LIKE '%past the lateness bound of 600 s%') AS late FROM ${tbl(`${revT}_dlq`)}`);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RollupAggregator, planRollup, LateEventError } from '../../../src/rollup/index.js';
+import { RollupAggregator, planRollup, LateEventError, rollupViewRequest } from '../../../src/rollup/index.js';
 import type { RollupConfig } from '../../../src/config/mapping.js';
 import type { Schema, Value } from '../../../src/spec/types.js';
 import { isFloeError } from '../../../src/errors.js';
@@ -226,4 +226,22 @@ test('sums near the column limits: however cut, every partial row fits its colum
     }),
     { numRuns: 300 },
   );
+});
+
+test('the totals view: one SELECT per dialect that combines partial rows (sum of counts and sums, min of mins, max of maxes), the table\'s columns', () => {
+  const plan = planRollup(cfg(), ORDERS, 'mappings[1]');
+  const req = rollupViewRequest(plan, { namespace: ['shop'], name: 'rev' }, { name: 'rev_totals', catalog: 'lake' }, 1000);
+  const [trino, spark] = req['view-version'].representations;
+  assert.equal(
+    trino?.sql,
+    'SELECT "window_start", "window_end", "merchant", "country", sum("count") AS "count", sum("revenue") AS "revenue", min("min_amount") AS "min_amount", max("last_seen") AS "last_seen", sum("qty") AS "qty", sum("score") AS "score" FROM "shop"."rev" GROUP BY "window_start", "window_end", "merchant", "country"',
+  );
+  assert.equal(spark?.dialect, 'spark');
+  assert.match(spark?.sql ?? '', /^SELECT `window_start`, .* sum\(`count`\) AS `count`, .* FROM `shop`\.`rev` GROUP BY `window_start`, `window_end`, `merchant`, `country`$/);
+  assert.deepEqual([req['view-version']['default-catalog'], req['view-version']['default-namespace'], req.name], ['lake', ['shop'], 'rev_totals']);
+  const fields = (req.schema as { fields: Array<{ id: number; name: string; required: boolean; type: unknown }> }).fields;
+  assert.deepEqual(fields.map((f) => f.name), plan.schema.fields.map((f) => f.name));
+  assert.deepEqual(fields.map((f) => f.id), plan.schema.fields.map((_, i) => i + 1));
+  assert.ok(fields.every((f) => !f.required));
+  assert.deepEqual(fields.find((f) => f.name === 'revenue')?.type, 'decimal(38,2)');
 });
