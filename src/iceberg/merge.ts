@@ -17,6 +17,7 @@
  * manifests (other writers' row deltas) are never touched.
  */
 import { randomUUID } from 'node:crypto';
+import { FloeError } from '../errors.js';
 import type { FileIO } from '../io/file-io.js';
 import type { DataFile } from '../spec/data-file.js';
 import { currentSchema, specById, type TableMetadata } from '../spec/metadata.js';
@@ -163,7 +164,7 @@ async function mergeBin(bin: readonly ManifestFile[], ctx: MergeContext, stats: 
   const schema = currentSchema(ctx.meta);
   const partType: NestedField[] = partitionType(spec, schema);
   const codec = new ManifestEntryCodec(partType);
-  const count = { added: 0, existing: 0, addedRows: 0n, existingRows: 0n };
+  const count = { added: 0, existing: 0, deleted: 0, addedRows: 0n, existingRows: 0n, deletedRows: 0n };
   let minSeq = ctx.sequenceNumber;
   const summaries: Array<ManifestFile['partitions']> = [];
   const perManifest = await mapLimited(bin, READ_CONCURRENCY, async (m): Promise<Buffer[]> => {
@@ -182,24 +183,37 @@ async function mergeBin(bin: readonly ManifestFile[], ctx: MergeContext, stats: 
       return { status: 0, snapshotId: h.snapshotId ?? m.added_snapshot_id, sequenceNumber: seq, fileSequenceNumber: h.fileSequenceNumber ?? m.sequence_number };
     };
     const blocks = readAvroBlocks(bytes);
+    // Files this very commit deletes (a rewrite's) stay listed as DELETED; older deletes go.
+    const ours = m.added_snapshot_id === ctx.snapshotId;
     if (blocks.metadata['avro.schema'] === codec.schemaText && m.partitions?.length === partType.length) {
       // Written with this very schema (by Floe): entries are carried as bytes, data files untouched;
       // counts and partition bounds come from the manifest list.
       count.existing += m.added_files_count + m.existing_files_count;
       count.existingRows += m.added_rows_count + m.existing_rows_count;
+      if (ours) {
+        count.deleted += m.deleted_files_count;
+        count.deletedRows += m.deleted_rows_count;
+      }
       summaries.push(m.partitions);
       const out: Buffer[] = [];
-      for (const { head, dataFile } of codec.split(blocks.blocks)) if (head.status !== 2) out.push(codec.encodeWithDataFile(existing(head), dataFile));
+      for (const { head, dataFile } of codec.split(blocks.blocks)) {
+        if (head.status !== 2) out.push(codec.encodeWithDataFile(existing(head), dataFile));
+        else if (ours && head.snapshotId === ctx.snapshotId) out.push(codec.encodeWithDataFile(head, dataFile));
+      }
       stats.carried += out.length;
       return out;
     }
     // Another writer's manifest (its own schema): decoded and written again.
-    const live = decodeManifest(bytes, partType).filter((e) => e.status !== 2);
+    const kept = decodeManifest(bytes, partType).filter((e) => e.status !== 2 || (ours && e.snapshotId === ctx.snapshotId));
+    const live = kept.filter((e) => e.status !== 2);
+    const deleted = kept.filter((e) => e.status === 2);
     count.existing += live.length;
     count.existingRows += live.reduce((n, e) => n + BigInt(e.file.recordCount), 0n);
-    summaries.push(manifestPartitions(partType, live.map((e) => e.file)));
-    stats.decoded += live.length;
-    return live.map((e) => codec.encode({ ...existing({ ...e, status: e.status as EntryHead['status'] }), file: e.file }));
+    count.deleted += deleted.length;
+    count.deletedRows += deleted.reduce((n, e) => n + BigInt(e.file.recordCount), 0n);
+    summaries.push(manifestPartitions(partType, kept.map((e) => e.file)));
+    stats.decoded += kept.length;
+    return kept.map((e) => codec.encode(e.status === 2 ? { ...e, status: 2 } : { ...existing({ ...e, status: e.status as EntryHead['status'] }), file: e.file }));
   });
   const bytes = codec.container(perManifest.flat(), schema, spec, ctx.meta.formatVersion);
   const location = `${ctx.metadataDir}/${randomUUID()}-m-merged.avro`;
@@ -214,13 +228,95 @@ async function mergeBin(bin: readonly ManifestFile[], ctx: MergeContext, stats: 
     added_snapshot_id: ctx.snapshotId,
     added_files_count: count.added,
     existing_files_count: count.existing,
-    deleted_files_count: 0,
+    deleted_files_count: count.deleted,
     added_rows_count: count.addedRows,
     existing_rows_count: count.existingRows,
-    deleted_rows_count: 0n,
+    deleted_rows_count: count.deletedRows,
     partitions: unionPartitions(partType, summaries),
     key_metadata: null,
   };
+}
+
+export interface RemoveResult {
+  manifests: ManifestFile[];
+  /** Manifests written by this call (garbage if the commit does not land). */
+  written: string[];
+  /** The removed files as the table listed them. */
+  removed: DataFile[];
+}
+
+/**
+ * A rewrite's removal of data files (by path) from a new manifest list: each data manifest that
+ * lists one of them is written again with it DELETED by this snapshot (its sequence numbers
+ * kept) and every other live file EXISTING; the others are kept. Every path must be live in
+ * exactly one entry, or the removal fails with a COMMIT_CONFLICT that is not retryable.
+ */
+export async function removeFiles(manifests: readonly ManifestFile[], paths: ReadonlySet<string>, ctx: Omit<MergeContext, 'added'>): Promise<RemoveResult> {
+  const written: string[] = [];
+  const removed = new Map<string, DataFile>();
+  const schema = currentSchema(ctx.meta);
+  try {
+    const out = await mapLimited(manifests, READ_CONCURRENCY, async (m): Promise<ManifestFile> => {
+      if (m.content !== 0) return m;
+      const spec = specById(ctx.meta, m.partition_spec_id);
+      if (!spec) throw new Error(`manifest ${m.manifest_path}: partition spec ${m.partition_spec_id} is not in the table metadata`);
+      const partType = partitionType(spec, schema);
+      const entries = decodeManifest(await ctx.io.read(m.manifest_path), partType);
+      if (!entries.some((e) => e.status !== 2 && paths.has(e.file.filePath))) return m;
+      const codec = new ManifestEntryCodec(partType);
+      const encoded: Buffer[] = [];
+      const count = { existing: 0, deleted: 0, existingRows: 0n, deletedRows: 0n };
+      let minSeq = ctx.sequenceNumber;
+      const files: DataFile[] = [];
+      for (const e of entries) {
+        if (e.status === 2) continue;
+        const seq = e.sequenceNumber ?? m.sequence_number;
+        const head = { snapshotId: e.snapshotId ?? m.added_snapshot_id, sequenceNumber: seq, fileSequenceNumber: e.fileSequenceNumber ?? m.sequence_number };
+        const rows = BigInt(e.file.recordCount);
+        if (seq < minSeq) minSeq = seq;
+        files.push(e.file);
+        if (paths.has(e.file.filePath)) {
+          if (removed.has(e.file.filePath)) throw new FloeError('METADATA_INVALID', `${e.file.filePath} is listed twice in the table`);
+          removed.set(e.file.filePath, e.file);
+          encoded.push(codec.encode({ ...head, status: 2, snapshotId: ctx.snapshotId, file: e.file }));
+          count.deleted++;
+          count.deletedRows += rows;
+        } else {
+          encoded.push(codec.encode({ ...head, status: 0, file: e.file }));
+          count.existing++;
+          count.existingRows += rows;
+        }
+      }
+      const bytes = codec.container(encoded, schema, spec, ctx.meta.formatVersion);
+      const location = `${ctx.metadataDir}/${randomUUID()}-m-rewrite.avro`;
+      written.push(location);
+      await ctx.io.write(location, bytes);
+      return {
+        manifest_path: location,
+        manifest_length: BigInt(bytes.length),
+        partition_spec_id: m.partition_spec_id,
+        content: 0,
+        sequence_number: ctx.sequenceNumber,
+        min_sequence_number: minSeq,
+        added_snapshot_id: ctx.snapshotId,
+        added_files_count: 0,
+        existing_files_count: count.existing,
+        deleted_files_count: count.deleted,
+        added_rows_count: 0n,
+        existing_rows_count: count.existingRows,
+        deleted_rows_count: count.deletedRows,
+        partitions: manifestPartitions(partType, files),
+        key_metadata: null,
+      };
+    });
+    if (removed.size !== paths.size) {
+      throw new FloeError('COMMIT_CONFLICT', `${paths.size - removed.size} of the ${paths.size} files to rewrite are no longer in the table (another rewrite removed them)`, { retryable: false });
+    }
+    return { manifests: out, written, removed: [...removed.values()] };
+  } catch (err) {
+    await Promise.all(written.map((f) => ctx.io.delete(f).catch(() => undefined)));
+    throw err;
+  }
 }
 
 type Summary = NonNullable<ManifestFile['partitions']>[number];

@@ -15,7 +15,7 @@ import { schemaToJson } from '../spec/schema.js';
 import { snapshotSummary } from '../spec/summary.js';
 import type { Schema } from '../spec/types.js';
 import { decodeManifestList, encodeManifest, encodeManifestList, type ManifestFile } from './manifest.js';
-import { manifestPartitions, mergeManifests } from './merge.js';
+import { manifestPartitions, mergeManifests, removeFiles } from './merge.js';
 import { useTableStorage, type LoadedTable, type RestCatalog, type TableIdent } from './rest-client.js';
 
 export const COMMIT_ID_PROPERTY = 'floe.commit-id';
@@ -41,6 +41,14 @@ export interface AppendOptions {
   /** Back-off base in ms (doubles each attempt, with jitter). */
   backoffMs?: number;
   onConflict?: (attempt: number) => void;
+  /**
+   * Data files (by path) this commit removes: a rewrite (compaction). Each must be live in the
+   * parent every attempt builds on; if one is not (another rewrite removed it), the commit fails
+   * with a COMMIT_CONFLICT that is not retryable, and nothing is committed.
+   */
+  removes?: ReadonlySet<string>;
+  /** The snapshot's operation: 'append' unless files are removed ('replace' then, by default). */
+  operation?: 'append' | 'replace' | 'overwrite';
 }
 
 export interface AppendResult {
@@ -195,17 +203,20 @@ export class TableOps {
         const list = `${metadataDir(meta)}/snap-${snapshotId}-${attempt}-${randomUUID()}.avro`;
         const current: Attempt = { list, merged: [], mergedAdded: false, parentId: parent?.snapshotId ?? null, state: 'failed' };
         attempts.push(current);
+        const ctx = { io: this.io, meta, snapshotId, sequenceNumber: BigInt(seq), metadataDir: metadataDir(meta) };
+        // A rewrite marks its files DELETED in new copies of the manifests that list them.
+        let base = parentManifests;
+        let removed: DataFile[] = [];
+        if (opts.removes?.size) {
+          const r = await removeFiles(parentManifests, opts.removes, ctx);
+          current.merged.push(...r.written);
+          base = r.manifests;
+          removed = r.removed;
+        }
         // Small manifests are merged as Iceberg's own appends do (src/iceberg/merge.ts); what this
         // attempt merges is written for its parent only and goes with it if it fails.
-        const merged = await mergeManifests(mine ? [mine, ...parentManifests] : parentManifests, {
-          io: this.io,
-          meta,
-          snapshotId,
-          sequenceNumber: BigInt(seq),
-          metadataDir: metadataDir(meta),
-          ...(mine ? { added: { manifest: mine, files: opts.files } } : {}),
-        });
-        current.merged = merged.written;
+        const merged = await mergeManifests(mine ? [mine, ...base] : base, { ...ctx, ...(mine ? { added: { manifest: mine, files: opts.files } } : {}) });
+        current.merged.push(...merged.written);
         current.mergedAdded = merged.mergedAdded;
         await this.io.write(
           list,
@@ -223,7 +234,13 @@ export class TableOps {
           sequenceNumber: seq,
           timestampMs: Math.max(Date.now(), (parent?.timestampMs ?? 0) + 1),
           manifestList: list,
-          summary: snapshotSummary({ operation: 'append', added: opts.files, parent: parent?.summary, properties: { ...props, ...prepared } }),
+          summary: snapshotSummary({
+            operation: opts.operation ?? (removed.length ? 'replace' : 'append'),
+            added: opts.files,
+            removed,
+            parent: parent?.summary,
+            properties: { ...props, ...prepared },
+          }),
           schemaId: meta.currentSchemaId,
         };
         try {

@@ -342,3 +342,60 @@ result = {"rows": t.scan().to_arrow().num_rows, "manifests": len(t.current_snaps
     assert.equal(status, latest ? 1 : 0, `${path}: ADDED only in the manifest of the commit that added it`);
   }
 });
+
+test('a rewrite removes files and adds their replacement in one replace snapshot; a stale one retries on the new parent; one whose files are gone fails and leaves nothing', { skip, timeout: 180_000 }, async () => {
+  const ops = stackOps();
+  const ident = await newTable(ops, 'rewrite');
+  const paths: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const loaded = await ops.catalog.loadTable(ident);
+    const fs = await files(ops, loaded.metadata, `w${i}`, 3);
+    paths.push(...fs.map((f) => f.filePath));
+    await ops.append(ident, { files: fs, loaded, properties: { 'floe.offsets.g': `{"t":{"0":${(i + 1) * 3}}}` } });
+  }
+  // The rewrite: files 0..2 (9 rows) replaced by one file of the same 9 rows.
+  const stale = await ops.catalog.loadTable(ident);
+  const replacement = await files(ops, stale.metadata, 'merged', 9);
+  // An append lands in between: the rewrite's first attempt gets a 409 and builds on it.
+  const late = await files(ops, stale.metadata, 'late', 2);
+  const between = await ops.append(ident, { files: late, properties: { 'floe.offsets.g': '{"t":{"0":17}}' } });
+  const carried: string[] = [];
+  const res = await ops.append(ident, {
+    files: replacement,
+    loaded: stale,
+    removes: new Set(paths.slice(0, 3)),
+    backoffMs: 1,
+    prepare: (meta) => {
+      const v = branchHead(meta)?.summary['floe.offsets.g'] as string;
+      carried.push(v);
+      return { 'floe.offsets.g': v };
+    },
+  });
+  assert.equal(res.conflicts, 1);
+  assert.deepEqual(carried, ['{"t":{"0":15}}', '{"t":{"0":17}}'], 'the offsets are carried from the parent each attempt builds on');
+  const head = branchHead(res.metadata) as Snapshot;
+  assert.equal(head.parentSnapshotId, between.snapshotId);
+  assert.deepEqual(
+    [head.summary.operation, head.summary['deleted-data-files'], head.summary['deleted-records'], head.summary['added-data-files'], head.summary['added-records'], head.summary['total-records'], head.summary['total-data-files'], head.summary['floe.offsets.g']],
+    ['replace', '3', '9', '1', '9', '17', '4', '{"t":{"0":17}}'],
+  );
+  assert.deepEqual(await orphans(ops, res.metadata), [], 'the 409 attempt left no manifest behind');
+  const got = (await pyiceberg(`
+t = catalog().load_table("${identStr(ident)}")
+rows = t.scan().to_arrow().to_pylist()
+live = sorted(f.file.file_path for f in t.scan().plan_files())
+result = {"rows": sorted([r["writer"], r["n"]] for r in rows), "files": live}
+`)) as { rows: Array<[string, number]>; files: string[] };
+  const want = [...Array.from({ length: 9 }, (_, n) => ['merged', n]), ...[3, 4].flatMap((i) => [0, 1, 2].map((n) => [`w${i}`, n])), ['late', 0], ['late', 1]].sort() as Array<[string, number]>;
+  assert.deepEqual(got.rows, want);
+  assert.deepEqual(got.files, [...paths.slice(3), ...replacement.map((f) => f.filePath), ...late.map((f) => f.filePath)].sort(), 'the rewritten files are gone from the scan, the rest and the replacement are there');
+  // A second rewrite of the same files: they are gone, so it fails at once and commits nothing.
+  const again = await ops.catalog.loadTable(ident);
+  await assert.rejects(
+    ops.append(ident, { files: await files(ops, again.metadata, 'x', 1), removes: new Set(paths.slice(0, 1)) }),
+    (err: unknown) => isFloeError(err) && err.code === 'COMMIT_CONFLICT' && !err.retryable,
+  );
+  const after = await ops.catalog.loadTable(ident);
+  assert.equal(branchHead(after.metadata)?.snapshotId, res.snapshotId, 'nothing committed');
+  assert.deepEqual(await orphans(ops, after.metadata), [], 'and no manifest left behind');
+});
