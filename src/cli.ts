@@ -8,6 +8,7 @@ import { topicOffsets } from './kafka/consumer.js';
 import { storedOffsets } from './commit/index.js';
 import { ancestors, branchHead } from './spec/metadata.js';
 import { parseIdent } from './iceberg/index.js';
+import { compactRollup } from './rollup/index.js';
 import { buildMapping, checkRollupWithRegistry, defaultDeadLetterTable } from './pipeline/index.js';
 import { registerCatalogCommand } from '../catalog/index.js';
 
@@ -117,6 +118,45 @@ export function buildCli(): Command {
       for (const [k, v] of results) console.log(`${k.padEnd(28)} ${v}`);
       await c.close();
       process.exit(results.some(([, v]) => v.startsWith('FAIL')) ? 1 : 0);
+    });
+
+  program
+    .command('compact')
+    .description('rollup maintenance: combine the partial rows of small files into one row per window and group; safe while `floe run` writes')
+    .addOption(configOption())
+    .option('--table <name>', 'only this rollup table')
+    .option('--min-files <n>', 'rewrite a partition once it has this many files', '4')
+    .option('--max-rows <n>', 'input rows per commit at most (bounds memory)', '1000000')
+    .action(async (opts: { config: string; table?: string; minFiles: string; maxRows: string }) => {
+      const config = configOrExit(opts.config);
+      const count = (flag: string, v: string, min: number): number => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < min) {
+          process.stderr.write(`${flag}: expected a whole number of at least ${min} (got '${v}')\n`);
+          process.exit(2);
+        }
+        return n;
+      };
+      const minFiles = count('--min-files', opts.minFiles, 2);
+      const maxRows = count('--max-rows', opts.maxRows, 1);
+      const targets = config.mappings.filter((m) => m.mode === 'rollup' && m.rollup && (!opts.table || m.table === opts.table));
+      if (!targets.length) {
+        process.stderr.write(opts.table ? `--table: no rollup mapping writes ${opts.table}\n` : 'no rollup mappings in the config: nothing to compact\n');
+        process.exit(opts.table ? 2 : 0);
+      }
+      const c = await createClients(config, createLogger({ level: 'warn' }), { embeddedPort: 0 });
+      for (const m of targets) {
+        const r = m.rollup as NonNullable<typeof m.rollup>;
+        try {
+          const res = await compactRollup(c.ops, parseIdent(m.table), { groups: r.groupBy.map((g) => g.split('.').at(-1) as string), measures: r.measures.map(({ name, fn }) => ({ name, fn })), minFiles, maxRows }, (msg) => console.log(msg));
+          console.log(`${m.table}: ${res.partitions} partitions rewritten, ${res.filesIn} files → ${res.filesOut}, ${res.rowsIn} rows → ${res.rowsOut}`);
+        } catch (err) {
+          if (!isFloeError(err, 'NOT_FOUND')) throw err;
+          console.log(`${m.table}: not created yet`);
+        }
+      }
+      await c.close();
+      process.exit(0);
     });
 
   program

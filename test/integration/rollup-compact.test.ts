@@ -1,0 +1,177 @@
+/**
+ * `floe compact` (rollup maintenance, DESIGN §5) against the stack: a rollup table written by a
+ * running `floe run` (1 s commits) is compacted while records keep coming, and four more
+ * compactions are killed with SIGKILL part-way; then once more with the sink stopped, and the sink is
+ * started again on more records. Trino's per-(window, merchant) totals equal the produced events
+ * at the end; the last compaction leaves one row per (window, merchant) and one file per
+ * partition; every replace snapshot carries its parent's offset map; the restarted sink goes on
+ * from there (no record counted twice).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import kafkajs from 'kafkajs';
+import { avroType, frame, RegistryClient } from '../../src/decode/index.js';
+import { parseIdent } from '../../src/iceberg/index.js';
+import { parseOffsets } from '../../src/commit/index.js';
+import { ancestors, branchHead } from '../../src/spec/metadata.js';
+import { trinoQuery } from '../helpers/engines.js';
+import { spawnFloe, stackConfig, writeConfig } from '../helpers/floe.js';
+import { stackCatalog } from '../helpers/iceberg.js';
+import { cents, ORDER_SCHEMA, order } from '../helpers/orders.js';
+import { ROOT, skipUnless, stack, uniqueName } from '../helpers/stack.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MINUTE = 60_000_000n;
+const WAVE = 1_500;
+
+/** Runs `floe compact`; resolves with its exit code and output. `killAfterMs` sends SIGKILL then. */
+function compact(config: string, args: string[] = [], killAfterMs?: number): Promise<{ code: number | null; signal: string | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const p: ChildProcess = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'compact', '-c', config, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    if (killAfterMs !== undefined) setTimeout(() => p.kill('SIGKILL'), killAfterMs);
+    p.on('error', reject);
+    p.on('close', (code, signal) => resolve({ code, signal, out }));
+  });
+}
+
+test('floe compact: partial rows combined while the sink writes, through a SIGKILL; totals exact, offsets carried, one row per group at the end', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 400_000 }, async (t) => {
+  const run = uniqueName('compact');
+  const topic = run;
+  const ns = run;
+  const table = `${ns}.revenue`;
+  const kafka = new kafkajs.Kafka({ clientId: 'floe-compact-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+  await admin.disconnect();
+  const registry = new RegistryClient({ url: stack.registryUrl });
+  const schemaId = await registry.register(`${topic}-value`, JSON.stringify(ORDER_SCHEMA));
+  const type = avroType(ORDER_SCHEMA);
+  const dir = `${ROOT}/.stack/rollup-compact/${run}`;
+  const config = writeConfig(
+    dir,
+    stackConfig({
+      group: run,
+      extra: 'commit:\n  interval: 1s\n',
+      mappings: `  - topics: [${topic}]
+    table: ${table}
+    mode: rollup
+    rollup:
+      timeField: event_time
+      window: 1m
+      groupBy: [merchant]
+      measures: [count, sum(amount) as revenue, min(amount) as lo, max(event_time) as last_event]
+`,
+    }),
+  );
+
+  const expected = new Map<string, { count: number; sum: bigint; min: bigint; max: bigint }>();
+  const merchants = Array.from({ length: 30 }, (_, m) => `m-${m}`);
+  const base = (BigInt(Date.now()) * 1000n / MINUTE) * MINUTE - 10n * MINUTE;
+  let produced = 0;
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  const wave = async () => {
+    for (let sent = 0; sent < WAVE; sent += 100) {
+      const messages = [];
+      for (let k = 0; k < 100; k++, produced++) {
+        const at = base + BigInt(Math.floor(produced / 7) % 5) * MINUTE + BigInt(produced % 1000) * 1000n;
+        const o = order(produced, merchants, at);
+        messages.push({ value: frame(schemaId, type.toBuffer(o)), partition: produced % 2 });
+        const key = `${(at / MINUTE) * 60n}|${o.merchant}`;
+        const e = expected.get(key);
+        const last = at;
+        if (!e) expected.set(key, { count: 1, sum: o.amount, min: o.amount, max: last });
+        else {
+          e.count++;
+          e.sum += o.amount;
+          if (o.amount < e.min) e.min = o.amount;
+          if (last > e.max) e.max = last;
+        }
+      }
+      await producer.send({ topic, messages, acks: -1 });
+      await sleep(300); // several commits per wave: several files per partition
+    }
+  };
+  const catalog = stackCatalog();
+  const committed = async () => {
+    try {
+      const meta = (await catalog.loadTable(parseIdent(table))).metadata;
+      const s = branchHead(meta)?.summary[`floe.offsets.${run}`];
+      return s ? [...(parseOffsets(s).get(topic)?.values() ?? [])].reduce((a, b) => a + b, 0) : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const until = async (n: number) => {
+    for (let i = 0; i < 600 && (await committed()) < n; i++) await sleep(200);
+    assert.equal(await committed(), n, `the sink committed ${n} records`);
+  };
+
+  let sink = spawnFloe(config, `${dir}/run-0.log`);
+  try {
+    await wave();
+    await until(produced);
+    // 1. While the sink writes the second wave.
+    const second = wave();
+    const c1 = await compact(config, ['--min-files', '2']);
+    assert.equal(c1.code, 0, c1.out);
+    assert.match(c1.out, new RegExp(`${table}: [1-9]\\d* partitions rewritten`), c1.out);
+    await second;
+    // 2. Killed part-way (at start-up, reading, writing or committing), while the third wave
+    // comes in: each lands whole or not at all.
+    const third = wave();
+    for (const ms of [900, 1100, 1300, 1500].map((x) => x + Math.floor(Math.random() * 200))) {
+      const c2 = await compact(config, ['--min-files', '2'], ms);
+      t.diagnostic(`compaction killed after ${ms} ms: ${c2.signal ?? `exited ${String(c2.code)} first`}`);
+    }
+    await third;
+    await until(produced);
+  } finally {
+    sink.kill('SIGTERM');
+    await new Promise((r) => sink.once('close', r));
+  }
+  // 3. The sink stopped: everything combined into one row per (window, merchant).
+  const c3 = await compact(config, ['--min-files', '2']);
+  assert.equal(c3.code, 0, c3.out);
+  const q = async (sql: string) => (await trinoQuery(sql)).rows;
+  const tbl = `iceberg."${ns}"."revenue"`;
+  const [shape] = await q(`SELECT count(*) AS n, count(DISTINCT "$path") AS files, count(DISTINCT CAST(window_start AS varchar) || merchant) AS groups FROM ${tbl}`);
+  assert.equal(Number(shape?.n), expected.size, 'one row per (window, merchant) after the last compaction');
+  assert.equal(Number(shape?.groups), expected.size);
+  assert.equal(Number(shape?.files), 1, 'one file for the one day partition');
+
+  // 4. The sink again, on a fourth wave: it goes on from the offsets the compactions carried.
+  sink = spawnFloe(config, `${dir}/run-1.log`);
+  try {
+    await wave();
+    await until(produced);
+  } finally {
+    sink.kill('SIGTERM');
+    await new Promise((r) => sink.once('close', r));
+  }
+  await producer.disconnect();
+
+  const got = new Map(
+    (await q(`SELECT CAST(to_unixtime(window_start) AS bigint) AS w, merchant, sum("count") AS c, sum(revenue) AS s, min(lo) AS lo, CAST(round(to_unixtime(max(last_event)) * 1000) AS bigint) AS hi FROM ${tbl} GROUP BY 1, 2`)).map((r) => [
+      `${String(r.w)}|${String(r.merchant)}`,
+      `${String(r.c)} ${String(r.s)} ${String(r.lo)} ${String(r.hi)}`,
+    ]),
+  );
+  const want = new Map([...expected].map(([k, e]) => [k, `${e.count} ${cents(e.sum)} ${cents(e.min)} ${e.max / 1000n}`]));
+  assert.deepEqual(got, want, `rollup totals = the ${produced} produced events`);
+
+  const meta = (await catalog.loadTable(parseIdent(table))).metadata;
+  const chain = [...ancestors(meta, branchHead(meta))];
+  const replaces = chain.filter((s) => s.summary.operation === 'replace');
+  assert.ok(replaces.length >= 2, `${replaces.length} replace snapshots`);
+  for (const s of replaces) {
+    const parent = chain.find((p) => p.snapshotId === s.parentSnapshotId);
+    assert.equal(s.summary[`floe.offsets.${run}`], parent?.summary[`floe.offsets.${run}`], `replace snapshot ${String(s.snapshotId)} carries its parent's offsets`);
+  }
+  t.diagnostic(`${produced} events, ${expected.size} groups, ${chain.length} snapshots (${replaces.length} replace); last compaction: ${c3.out.trim().split('\n').at(-1) ?? ''}`);
+});
