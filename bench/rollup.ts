@@ -16,14 +16,12 @@
  *   rollup records_per_s=<n> raw_rows=<n> rollup_rows=<n> reduction=<raw/rollup> trino_raw_ms=<n> trino_rollup_ms=<n> query_speedup=<raw/rollup>
  */
 import { execFileSync } from 'node:child_process';
-import kafkajs from 'kafkajs';
-import { avroType, frame } from '../src/decode/index.js';
-import { RegistryClient } from '../src/decode/registry.js';
+import { frame } from '../src/decode/index.js';
 import { parseIdent } from '../src/iceberg/index.js';
 import { compactRollup } from '../src/rollup/index.js';
 import { trinoQuery } from '../test/helpers/engines.js';
 import { stackOps } from '../test/helpers/iceberg.js';
-import { ORDER_SCHEMA, order } from '../test/helpers/orders.js';
+import { order, orderTopic } from '../test/helpers/orders.js';
 import { ROOT, stack, uniqueName } from '../test/helpers/stack.js';
 import { runFloeUntil, tableHead } from './lib/floe-process.js';
 
@@ -58,14 +56,7 @@ async function main(): Promise<void> {
   execFileSync(`${ROOT}/scripts/stack`, ['up', 's3', 'kafka', 'registry', 'rest'], { stdio: 'inherit' });
   const run = uniqueName('rollup');
   const topic = run;
-  const kafka = new kafkajs.Kafka({ clientId: 'floe-bench-rollup', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
-  await admin.disconnect();
-  const registry = new RegistryClient({ url: stack.registryUrl });
-  const id = await registry.register(`${topic}-value`, JSON.stringify(ORDER_SCHEMA));
-  const type = avroType(ORDER_SCHEMA);
+  const { kafka, schemaId: id, type } = await orderTopic(topic, 4, 'floe-bench-rollup');
 
   // Event times: WINDOWS whole minutes, starting an hour ago on a minute boundary, in order.
   const base = (BigInt(Date.now() - 3_600_000) / 60_000n) * 60_000n * 1000n;

@@ -219,21 +219,10 @@ async function mergeBin(bin: readonly ManifestFile[], ctx: MergeContext, stats: 
   const location = `${ctx.metadataDir}/${randomUUID()}-m-merged.avro`;
   await ctx.io.write(location, bytes);
   return {
-    manifest_path: location,
-    manifest_length: BigInt(bytes.length),
-    partition_spec_id: specId,
-    content: 0,
+    ...dataManifest(location, bytes.length, specId, ctx.snapshotId, count),
     sequence_number: ctx.sequenceNumber,
     min_sequence_number: minSeq,
-    added_snapshot_id: ctx.snapshotId,
-    added_files_count: count.added,
-    existing_files_count: count.existing,
-    deleted_files_count: count.deleted,
-    added_rows_count: count.addedRows,
-    existing_rows_count: count.existingRows,
-    deleted_rows_count: count.deletedRows,
     partitions: unionPartitions(partType, summaries),
-    key_metadata: null,
   };
 }
 
@@ -265,7 +254,7 @@ export async function removeFiles(manifests: readonly ManifestFile[], paths: Rea
       if (!entries.some((e) => e.status !== 2 && paths.has(e.file.filePath))) return m;
       const codec = new ManifestEntryCodec(partType);
       const encoded: Buffer[] = [];
-      const count = { existing: 0, deleted: 0, existingRows: 0n, deletedRows: 0n };
+      const count = { added: 0, existing: 0, deleted: 0, addedRows: 0n, existingRows: 0n, deletedRows: 0n };
       let minSeq = ctx.sequenceNumber;
       const files: DataFile[] = [];
       for (const e of entries) {
@@ -292,21 +281,10 @@ export async function removeFiles(manifests: readonly ManifestFile[], paths: Rea
       written.push(location);
       await ctx.io.write(location, bytes);
       return {
-        manifest_path: location,
-        manifest_length: BigInt(bytes.length),
-        partition_spec_id: m.partition_spec_id,
-        content: 0,
+        ...dataManifest(location, bytes.length, m.partition_spec_id, ctx.snapshotId, count),
         sequence_number: ctx.sequenceNumber,
         min_sequence_number: minSeq,
-        added_snapshot_id: ctx.snapshotId,
-        added_files_count: 0,
-        existing_files_count: count.existing,
-        deleted_files_count: count.deleted,
-        added_rows_count: 0n,
-        existing_rows_count: count.existingRows,
-        deleted_rows_count: count.deletedRows,
         partitions: manifestPartitions(partType, files),
-        key_metadata: null,
       };
     });
     if (removed.size !== paths.size) {
@@ -340,6 +318,33 @@ export function unionPartitions(partType: readonly NestedField[], summaries: Rea
     }
     return out;
   });
+}
+
+export interface EntryCounts {
+  added: number;
+  existing: number;
+  deleted: number;
+  addedRows: bigint;
+  existingRows: bigint;
+  deletedRows: bigint;
+}
+
+/** A manifest list entry for a data manifest a commit wrote (sequence numbers and partitions to add). */
+export function dataManifest(location: string, length: number, specId: number, snapshotId: bigint, c: EntryCounts): Omit<ManifestFile, 'sequence_number' | 'min_sequence_number' | 'partitions'> {
+  return {
+    manifest_path: location,
+    manifest_length: BigInt(length),
+    partition_spec_id: specId,
+    content: 0,
+    added_snapshot_id: snapshotId,
+    added_files_count: c.added,
+    existing_files_count: c.existing,
+    deleted_files_count: c.deleted,
+    added_rows_count: c.addedRows,
+    existing_rows_count: c.existingRows,
+    deleted_rows_count: c.deletedRows,
+    key_metadata: null,
+  };
 }
 
 /** The manifest list's partition summaries for these files, as avsc writes them. */

@@ -15,7 +15,7 @@ import { schemaToJson } from '../spec/schema.js';
 import { snapshotSummary } from '../spec/summary.js';
 import type { Schema } from '../spec/types.js';
 import { decodeManifestList, encodeManifest, encodeManifestList, type ManifestFile } from './manifest.js';
-import { manifestPartitions, mergeManifests, removeFiles } from './merge.js';
+import { dataManifest, manifestPartitions, mergeManifests, removeFiles } from './merge.js';
 import { useTableStorage, type LoadedTable, type RestCatalog, type TableIdent } from './rest-client.js';
 
 export const COMMIT_ID_PROPERTY = 'floe.commit-id';
@@ -351,21 +351,17 @@ export class TableOps {
     const location = `${metadataDir(meta)}/${randomUUID()}-m0.avro`;
     await this.io.write(location, bytes);
     return {
-      manifest_path: location,
-      manifest_length: BigInt(bytes.length),
-      partition_spec_id: spec.specId,
-      content: 0,
+      ...dataManifest(location, bytes.length, spec.specId, snapshotId, {
+        added: files.length,
+        existing: 0,
+        deleted: 0,
+        addedRows: BigInt(files.reduce((n, f) => n + f.recordCount, 0)),
+        existingRows: 0n,
+        deletedRows: 0n,
+      }),
       sequence_number: 0n,
       min_sequence_number: 0n,
-      added_snapshot_id: snapshotId,
-      added_files_count: files.length,
-      existing_files_count: 0,
-      deleted_files_count: 0,
-      added_rows_count: BigInt(files.reduce((n, f) => n + f.recordCount, 0)),
-      existing_rows_count: 0n,
-      deleted_rows_count: 0n,
       partitions: manifestPartitions(partType, files),
-      key_metadata: null,
     };
   }
 }

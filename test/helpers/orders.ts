@@ -2,6 +2,11 @@
  * The order events of the demo, the rollup benchmark and tests: Avro, with a decimal amount
  * (refunds negative), an event time in µs and a nested customer.
  */
+import kafkajs from 'kafkajs';
+import { avroType } from '../../src/decode/index.js';
+import { RegistryClient } from '../../src/decode/registry.js';
+import { stack } from './stack.js';
+
 export const ORDER_SCHEMA = {
   type: 'record',
   name: 'Order',
@@ -47,4 +52,15 @@ export function cents(v: bigint): string {
   const neg = v < 0n;
   const a = neg ? -v : v;
   return `${neg ? '-' : ''}${a / 100n}.${String(a % 100n).padStart(2, '0')}`;
+}
+
+/** Creates `topic` on the stack's Kafka and registers ORDER_SCHEMA as its value schema. */
+export async function orderTopic(topic: string, partitions: number, clientId: string): Promise<{ kafka: kafkajs.Kafka; schemaId: number; type: ReturnType<typeof avroType> }> {
+  const kafka = new kafkajs.Kafka({ clientId, brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.disconnect();
+  const schemaId = await new RegistryClient({ url: stack.registryUrl }).register(`${topic}-value`, JSON.stringify(ORDER_SCHEMA));
+  return { kafka, schemaId, type: avroType(ORDER_SCHEMA) };
 }

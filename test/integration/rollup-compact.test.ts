@@ -10,16 +10,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import kafkajs from 'kafkajs';
-import { avroType, frame, RegistryClient } from '../../src/decode/index.js';
+import { frame } from '../../src/decode/index.js';
 import { parseIdent } from '../../src/iceberg/index.js';
 import { parseOffsets } from '../../src/commit/index.js';
 import { ancestors, branchHead } from '../../src/spec/metadata.js';
 import { trinoQuery } from '../helpers/engines.js';
 import { spawnFloe, stackConfig, writeConfig } from '../helpers/floe.js';
 import { stackCatalog } from '../helpers/iceberg.js';
-import { cents, ORDER_SCHEMA, order } from '../helpers/orders.js';
-import { ROOT, skipUnless, stack, uniqueName } from '../helpers/stack.js';
+import { cents, order, orderTopic } from '../helpers/orders.js';
+import { ROOT, skipUnless, uniqueName } from '../helpers/stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MINUTE = 60_000_000n;
@@ -43,14 +42,7 @@ test('floe compact: partial rows combined while the sink writes, through a SIGKI
   const topic = run;
   const ns = run;
   const table = `${ns}.revenue`;
-  const kafka = new kafkajs.Kafka({ clientId: 'floe-compact-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-  await admin.disconnect();
-  const registry = new RegistryClient({ url: stack.registryUrl });
-  const schemaId = await registry.register(`${topic}-value`, JSON.stringify(ORDER_SCHEMA));
-  const type = avroType(ORDER_SCHEMA);
+  const { kafka, schemaId, type } = await orderTopic(topic, 2, 'floe-compact-test');
   const dir = `${ROOT}/.stack/rollup-compact/${run}`;
   const config = writeConfig(
     dir,

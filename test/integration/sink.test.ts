@@ -27,6 +27,7 @@ import { ALL_TYPES, ALL_TYPES_ROWS } from '../helpers/all-types.js';
 import { avroSchemaOf, avroValue } from '../helpers/avro-of.js';
 import { canonicalRows } from '../helpers/canonical.js';
 import { sparkQuery, tableSchema, trinoQuery } from '../helpers/engines.js';
+import { stackConfig } from '../helpers/floe.js';
 import { genRow, prng } from '../helpers/gen-rows.js';
 import { skipUnless, stack, uniqueName } from '../helpers/stack.js';
 
@@ -303,20 +304,7 @@ test('a new table whose first record has a writer schema with no Iceberg form: t
   const goodAvro = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'v', type: ['null', 'string'], default: null }] };
   const unionId = await registry.register(`${run}-union-value`, JSON.stringify(unionAvro));
   const goodId = await registry.register(`${topic}-value`, JSON.stringify(goodAvro));
-  const config = parseConfig(
-    `
-kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
-registry: { url: "${stack.registryUrl}" }
-catalog: { uri: "${stack.restUrl}" }
-storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
-commit: { interval: 1s }
-http: { port: 0 }
-mappings:
-  - topics: [${topic}]
-    table: ${run}.events
-`,
-    'noform.yaml',
-  );
+  const config = parseConfig(stackConfig({ group: run, kafka: '  sessionTimeout: 6s\n', extra: 'commit: { interval: 1s }\n', mappings: `  - topics: [${topic}]\n    table: ${run}.events\n` }), 'noform.yaml');
   const producer = kafka.producer();
   await producer.connect();
   const unionBytes = avroType(unionAvro).toBuffer({ id: 0n, v: 7 });
