@@ -18,6 +18,7 @@ import { CatalogError, badRequest, noSuchNamespace, noSuchTable } from './errors
 import { assertComplete, emptyMetadata, newTableMetadata, nextMetadataLocation, refsOnly } from './metadata.js';
 import type { CatalogMetrics } from './metrics.js';
 import type { CatalogStore, PointerSwap, SwapOutcome } from './store/index.js';
+import { ViewCatalog } from './views.js';
 
 export interface TableIdent {
   namespace: string[];
@@ -70,7 +71,19 @@ export class Catalog {
   /** Parsed metadata by file location: files never change once written, so this never goes stale. */
   private readonly cache = new Map<string, Cached>();
 
-  constructor(private readonly opts: CatalogOptions) {}
+  /** The view operations (catalog/views.ts), over the same store and warehouse. */
+  readonly views: ViewCatalog;
+
+  constructor(private readonly opts: CatalogOptions) {
+    this.views = new ViewCatalog({
+      store: opts.store,
+      io: opts.io,
+      log: opts.log,
+      config: (location) => opts.tableConfig?.(location) ?? {},
+      defaultLocation: (ns, name) => this.defaultLocation(ns, name),
+      requireNamespace: (ns) => this.requireNamespace(ns),
+    });
+  }
 
   get store(): CatalogStore {
     return this.opts.store;
@@ -188,6 +201,8 @@ export class Catalog {
     const location = req.location ?? (await this.defaultLocation(ns, req.name));
     await this.requireNamespace(ns);
     if (await this.tableExists({ namespace: ns, name: req.name })) throw new CatalogError('AlreadyExistsException', `Table already exists: ${[...ns, req.name].join('.')}`);
+    // Checked here too, not only by the swap, so that a staged create is refused up front.
+    if (await this.views.exists({ namespace: ns, name: req.name })) throw new CatalogError('AlreadyExistsException', `A view named ${[...ns, req.name].join('.')} already exists`);
     const meta = newTableMetadata({ schema: req.schema, ...(req.spec ? { spec: req.spec } : {}), ...(req.sortOrder ? { sortOrder: req.sortOrder } : {}), location, properties: req.properties });
     // A staged table exists only in the client until it commits with assert-create.
     if (req.stageCreate) return this.loaded(undefined, meta);
@@ -302,7 +317,7 @@ export class Catalog {
       case 'conflict':
         throw new CatalogError('CommitFailedException', `Commit failed: table ${name} was changed by a concurrent commit; reload it and retry`);
       case 'exists':
-        throw new CatalogError('AlreadyExistsException', `Table already exists: ${name}`);
+        throw new CatalogError('AlreadyExistsException', `A table or view named ${name} already exists`);
       case 'missing-table':
         throw noSuchTable(s.namespace, s.name);
       case 'missing-namespace':

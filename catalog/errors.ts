@@ -11,6 +11,7 @@ export type ErrorType =
   | 'ForbiddenException'
   | 'NoSuchNamespaceException'
   | 'NoSuchTableException'
+  | 'NoSuchViewException'
   | 'NotFoundException'
   | 'AlreadyExistsException'
   | 'NamespaceNotEmptyException'
@@ -26,6 +27,7 @@ const STATUS: Record<ErrorType, number> = {
   ForbiddenException: 403,
   NoSuchNamespaceException: 404,
   NoSuchTableException: 404,
+  NoSuchViewException: 404,
   NotFoundException: 404,
   AlreadyExistsException: 409,
   NamespaceNotEmptyException: 409,
@@ -51,6 +53,7 @@ export class CatalogError extends Error {
 export const badRequest = (msg: string) => new CatalogError('BadRequestException', msg);
 export const noSuchNamespace = (ns: readonly string[]) => new CatalogError('NoSuchNamespaceException', `Namespace does not exist: ${ns.join('.')}`);
 export const noSuchTable = (ns: readonly string[], name: string) => new CatalogError('NoSuchTableException', `Table does not exist: ${[...ns, name].join('.')}`);
+export const noSuchView = (ns: readonly string[], name: string) => new CatalogError('NoSuchViewException', `View does not exist: ${[...ns, name].join('.')}`);
 
 export interface ErrorModel {
   error: { message: string; type: string; code: number };

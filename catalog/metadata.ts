@@ -35,12 +35,13 @@ export function assertComplete(m: TableMetadata): void {
   if (!m.sortOrders.some((s) => s.orderId === m.defaultSortOrderId)) throw badRequest('creating a table: the default sort order is not set');
 }
 
-export function metadataDir(m: TableMetadata): string {
+/** A table's or a view's metadata folder (both honour `write.metadata.path`). */
+export function metadataDir(m: Pick<TableMetadata, 'location' | 'properties'>): string {
   return (m.properties['write.metadata.path'] ?? `${m.location}/metadata`).replace(/\/+$/, '');
 }
 
 /** `<metadata dir>/<version>-<uuid>.metadata.json`, the version one past the previous file's. */
-export function nextMetadataLocation(m: TableMetadata, previous: string | undefined): string {
+export function nextMetadataLocation(m: Pick<TableMetadata, 'location' | 'properties'>, previous: string | undefined): string {
   const prev = previous ? /(\d+)-[^/]*\.metadata\.json$/.exec(previous) : null;
   const version = prev ? Number(prev[1]) + 1 : 0;
   return `${metadataDir(m)}/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;

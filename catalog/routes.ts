@@ -12,8 +12,11 @@ import { requirementFromJson } from '../src/spec/requirements.js';
 import { schemaFromJson } from '../src/spec/schema.js';
 import { updateFromJson } from '../src/spec/updates.js';
 import type { Catalog, LoadedTable, TableChange } from './catalog.js';
-import { badRequest, noSuchTable, parsing } from './errors.js';
+import { badRequest, noSuchTable, noSuchView, parsing } from './errors.js';
 import { NS_SEP } from './store/index.js';
+import { viewMetadataToJson, viewVersionFromJson } from './view-metadata.js';
+import { viewRequirementFromJson, viewUpdateFromJson } from './view-updates.js';
+import type { LoadedView, ViewChange } from './views.js';
 
 const props = z.record(z.string(), z.string());
 const ident = z.object({ namespace: z.array(z.string()), name: z.string().min(1) });
@@ -33,6 +36,14 @@ const CreateTable = z.object({
 const RegisterTable = z.object({ name: z.string().min(1), 'metadata-location': z.string().min(1), overwrite: z.boolean().nullish() });
 const Rename = z.object({ source: ident, destination: ident });
 const Commit = z.object({ identifier: ident.nullish(), requirements: z.array(obj), updates: z.array(obj) });
+const CreateView = z.object({
+  name: z.string().min(1),
+  location: z.string().min(1).nullish(),
+  schema: obj,
+  'view-version': obj,
+  properties: props.nullish(),
+});
+const CommitView = z.object({ identifier: ident.nullish(), requirements: z.array(obj).nullish(), updates: z.array(obj) });
 const Transaction = z.object({ 'table-changes': z.array(Commit.extend({ identifier: ident })).min(1) });
 
 function validate<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -50,6 +61,7 @@ const namespaceOf = (raw: string): string[] => raw.split(NS_SEP);
 
 type NsParams = { namespace: string };
 type TableParams = { namespace: string; table: string };
+type ViewParams = { namespace: string; view: string };
 type Req<P = unknown, Q = Record<string, string | undefined>> = FastifyRequest<{ Params: P; Querystring: Q }>;
 
 /** Page size and token from the query; tokens are the last key of the page, base64url. */
@@ -81,6 +93,19 @@ function parseChange(c: z.infer<typeof Commit>, identifier: { namespace: string[
   };
 }
 
+/** A LoadViewResult as JSON text: the metadata file's own text. */
+function loadViewResult(v: LoadedView): string {
+  const meta = v.metadataJson || stringifyJson(viewMetadataToJson(v.metadata));
+  return `{"metadata-location":${JSON.stringify(v.metadataLocation)},"metadata":${meta},"config":${JSON.stringify(v.config)}}`;
+}
+
+function parseViewChange(c: z.infer<typeof CommitView>): ViewChange {
+  return {
+    requirements: (c.requirements ?? []).map((r, i) => parsing(`requirements[${i}]`, () => viewRequirementFromJson(r))),
+    updates: c.updates.map((u, i) => parsing(`updates[${i}]`, () => viewUpdateFromJson(u))),
+  };
+}
+
 export const ENDPOINTS = [
   'GET /v1/{prefix}/namespaces',
   'POST /v1/{prefix}/namespaces',
@@ -98,6 +123,13 @@ export const ENDPOINTS = [
   'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/metrics',
   'POST /v1/{prefix}/tables/rename',
   'POST /v1/{prefix}/transactions/commit',
+  'GET /v1/{prefix}/namespaces/{namespace}/views',
+  'POST /v1/{prefix}/namespaces/{namespace}/views',
+  'GET /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'HEAD /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'POST /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'DELETE /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'POST /v1/{prefix}/views/rename',
 ];
 
 export function registerRoutes(app: FastifyInstance, catalog: Catalog, base: string): void {
@@ -208,6 +240,63 @@ export function registerRoutes(app: FastifyInstance, catalog: Catalog, base: str
   app.post(`${base}/transactions/commit`, async (req, reply) => {
     const b = validate(Transaction, req.body);
     await catalog.commit(b['table-changes'].map((c) => parseChange(c, c.identifier)));
+    return reply.code(204).send();
+  });
+
+  registerViewRoutes(app, catalog, base);
+}
+
+function registerViewRoutes(app: FastifyInstance, catalog: Catalog, base: string): void {
+  const viewOf = (p: ViewParams) => ({ namespace: namespaceOf(p.namespace), name: p.view });
+
+  app.get(`${base}/namespaces/:namespace/views`, async (req: Req<NsParams>, reply) => {
+    const ns = namespaceOf(req.params.namespace);
+    const { after, limit, paged } = paging(req.query);
+    const page = await catalog.views.list(ns, after, limit);
+    return json(reply, 200, { identifiers: page.items.map((name) => ({ namespace: ns, name })), ...(paged ? { 'next-page-token': token(page.next) } : {}) });
+  });
+
+  app.post(`${base}/namespaces/:namespace/views`, async (req: Req<NsParams>, reply) => {
+    const b = validate(CreateView, req.body);
+    const v = await catalog.views.create(namespaceOf(req.params.namespace), {
+      name: b.name,
+      schema: parsing('schema', () => schemaFromJson(b.schema)),
+      viewVersion: parsing('view-version', () => viewVersionFromJson(b['view-version'])),
+      ...(b.location ? { location: b.location } : {}),
+      properties: b.properties ?? {},
+    });
+    return sendText(reply, 200, loadViewResult(v));
+  });
+
+  app.get(`${base}/namespaces/:namespace/views/:view`, async (req: Req<ViewParams>, reply) => {
+    const v = await catalog.views.load(viewOf(req.params));
+    reply.header('etag', `"${Buffer.from(v.metadataLocation).toString('base64url')}"`);
+    return sendText(reply, 200, loadViewResult(v));
+  });
+
+  app.head(`${base}/namespaces/:namespace/views/:view`, async (req: Req<ViewParams>, reply) => {
+    const id = viewOf(req.params);
+    if (!(await catalog.views.exists(id))) throw noSuchView(id.namespace, id.name);
+    return reply.code(204).send();
+  });
+
+  app.post(`${base}/namespaces/:namespace/views/:view`, async (req: Req<ViewParams>, reply) => {
+    const b = validate(CommitView, req.body);
+    const id = viewOf(req.params);
+    if (b.identifier && (b.identifier.name !== id.name || b.identifier.namespace.join(NS_SEP) !== id.namespace.join(NS_SEP))) {
+      throw badRequest(`identifier ${[...b.identifier.namespace, b.identifier.name].join('.')} does not match the path's view ${[...id.namespace, id.name].join('.')}`);
+    }
+    return sendText(reply, 200, loadViewResult(await catalog.views.replace(id, parseViewChange(b))));
+  });
+
+  app.delete(`${base}/namespaces/:namespace/views/:view`, async (req: Req<ViewParams>, reply) => {
+    await catalog.views.drop(viewOf(req.params));
+    return reply.code(204).send();
+  });
+
+  app.post(`${base}/views/rename`, async (req, reply) => {
+    const b = validate(Rename, req.body);
+    await catalog.views.rename(b.source, b.destination);
     return reply.code(204).send();
   });
 }

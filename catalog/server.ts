@@ -120,10 +120,7 @@ export async function startCatalogServer(opts: CatalogServerOptions): Promise<Ca
     return json(reply, model.error.code, model);
   });
   app.setNotFoundHandler((req, reply) => {
-    const views = /\/views(\/|$)/.test(req.url);
-    const err = views
-      ? new CatalogError('UnsupportedOperationException', 'views are not supported by this catalog yet')
-      : new CatalogError('NotFoundException', `no such endpoint: ${req.method} ${req.url.split('?')[0]}`);
+    const err = new CatalogError('NotFoundException', `no such endpoint: ${req.method} ${req.url.split('?')[0]}`);
     return json(reply, err.status, toErrorModel(err));
   });
 

@@ -7,7 +7,7 @@ import type { CatalogStore } from './types.js';
 
 export { SqliteStore } from './sqlite.js';
 export { PostgresStore } from './postgres.js';
-export { NS_SEP, nsKey, nsFromKey, type CatalogStore, type PointerSwap, type SwapOutcome, type Page, type DropNamespaceOutcome, type RenameOutcome } from './types.js';
+export { NS_SEP, nsKey, nsFromKey, type CatalogStore, type PointerSwap, type SwapOutcome, type Page, type DropNamespaceOutcome, type RenameOutcome, type ObjectKind } from './types.js';
 
 /** `sqlite:PATH` (or a path ending in .db / .sqlite), `postgres://...` / `postgresql://...`; migrated. */
 export async function openStore(spec: string): Promise<CatalogStore> {

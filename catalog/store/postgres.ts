@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { page } from './sqlite.js';
-import { nsFromKey, nsKey, type CatalogStore, type DropNamespaceOutcome, type Page, type PointerSwap, type RenameOutcome, type SwapOutcome } from './types.js';
+import { nsFromKey, nsKey, type CatalogStore, type ObjectKind, type DropNamespaceOutcome, type Page, type PointerSwap, type RenameOutcome, type SwapOutcome } from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS floe_namespaces (
@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS floe_tables (
   metadata_location TEXT NOT NULL,
   PRIMARY KEY (ns, name)
 );
+-- Databases from before views get the kind column; their rows are tables.
+ALTER TABLE floe_tables ADD COLUMN IF NOT EXISTS kind TEXT NOT NULL DEFAULT 'table' CHECK (kind IN ('table', 'view'));
 `;
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -103,13 +105,13 @@ export class PostgresStore implements CatalogStore {
     });
   }
 
-  async listTables(ns: readonly string[], after: string | undefined, limit: number): Promise<Page<string>> {
-    const r = await this.pool.query<{ name: string }>('SELECT name FROM floe_tables WHERE ns = $1 AND name > $2 ORDER BY name COLLATE "C" LIMIT $3', [nsKey(ns), after ?? '', limit + 1]);
+  async listTables(ns: readonly string[], after: string | undefined, limit: number, kind: ObjectKind = 'table'): Promise<Page<string>> {
+    const r = await this.pool.query<{ name: string }>('SELECT name FROM floe_tables WHERE ns = $1 AND kind = $4 AND name > $2 ORDER BY name COLLATE "C" LIMIT $3', [nsKey(ns), after ?? '', limit + 1, kind]);
     return page(r.rows.map((x) => x.name), limit, (k) => k);
   }
 
-  async getTable(ns: readonly string[], name: string): Promise<string | undefined> {
-    const r = await this.pool.query<{ metadata_location: string }>('SELECT metadata_location FROM floe_tables WHERE ns = $1 AND name = $2', [nsKey(ns), name]);
+  async getTable(ns: readonly string[], name: string, kind: ObjectKind = 'table'): Promise<string | undefined> {
+    const r = await this.pool.query<{ metadata_location: string }>('SELECT metadata_location FROM floe_tables WHERE ns = $1 AND name = $2 AND kind = $3', [nsKey(ns), name, kind]);
     return r.rows[0]?.metadata_location;
   }
 
@@ -120,14 +122,15 @@ export class PostgresStore implements CatalogStore {
         const order = [...changes.entries()].sort(([, a], [, b]) => cmp(nsKey(a.namespace), nsKey(b.namespace)) || cmp(a.name, b.name));
         for (const [index, ch] of order) {
           const key = nsKey(ch.namespace);
+          const kind = ch.kind ?? 'table';
           if (ch.expected === null) {
             if ((await c.query('SELECT 1 FROM floe_namespaces WHERE ns = $1 FOR SHARE', [key])).rowCount === 0) throw new Refused({ ok: false, index, reason: 'missing-namespace' });
-            const r = await c.query('INSERT INTO floe_tables (ns, name, metadata_location) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [key, ch.name, ch.next]);
+            const r = await c.query('INSERT INTO floe_tables (ns, name, metadata_location, kind) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [key, ch.name, ch.next, kind]);
             if (r.rowCount !== 1) throw new Refused({ ok: false, index, reason: 'exists' });
           } else {
-            const r = await c.query('UPDATE floe_tables SET metadata_location = $1 WHERE ns = $2 AND name = $3 AND metadata_location = $4', [ch.next, key, ch.name, ch.expected]);
+            const r = await c.query('UPDATE floe_tables SET metadata_location = $1 WHERE ns = $2 AND name = $3 AND kind = $5 AND metadata_location = $4', [ch.next, key, ch.name, ch.expected, kind]);
             if (r.rowCount !== 1) {
-              const exists = (await c.query('SELECT 1 FROM floe_tables WHERE ns = $1 AND name = $2', [key, ch.name])).rowCount === 1;
+              const exists = (await c.query('SELECT 1 FROM floe_tables WHERE ns = $1 AND name = $2 AND kind = $3', [key, ch.name, kind])).rowCount === 1;
               throw new Refused({ ok: false, index, reason: exists ? 'conflict' : 'missing-table' });
             }
           }
@@ -140,16 +143,16 @@ export class PostgresStore implements CatalogStore {
     }
   }
 
-  async dropTable(ns: readonly string[], name: string): Promise<string | undefined> {
-    const r = await this.pool.query<{ metadata_location: string }>('DELETE FROM floe_tables WHERE ns = $1 AND name = $2 RETURNING metadata_location', [nsKey(ns), name]);
+  async dropTable(ns: readonly string[], name: string, kind: ObjectKind = 'table'): Promise<string | undefined> {
+    const r = await this.pool.query<{ metadata_location: string }>('DELETE FROM floe_tables WHERE ns = $1 AND name = $2 AND kind = $3 RETURNING metadata_location', [nsKey(ns), name, kind]);
     return r.rows[0]?.metadata_location;
   }
 
-  async renameTable(from: { namespace: readonly string[]; name: string }, to: { namespace: readonly string[]; name: string }): Promise<RenameOutcome> {
+  async renameTable(from: { namespace: readonly string[]; name: string }, to: { namespace: readonly string[]; name: string }, kind: ObjectKind = 'table'): Promise<RenameOutcome> {
     return this.tx(async (c) => {
-      if ((await c.query('SELECT 1 FROM floe_tables WHERE ns = $1 AND name = $2 FOR UPDATE', [nsKey(from.namespace), from.name])).rowCount === 0) return 'missing-table';
+      if ((await c.query('SELECT 1 FROM floe_tables WHERE ns = $1 AND name = $2 AND kind = $3 FOR UPDATE', [nsKey(from.namespace), from.name, kind])).rowCount === 0) return 'missing-table';
       if ((await c.query('SELECT 1 FROM floe_namespaces WHERE ns = $1 FOR SHARE', [nsKey(to.namespace)])).rowCount === 0) return 'missing-namespace';
-      const r = await c.query('INSERT INTO floe_tables (ns, name, metadata_location) SELECT $1, $2, metadata_location FROM floe_tables WHERE ns = $3 AND name = $4 ON CONFLICT DO NOTHING', [nsKey(to.namespace), to.name, nsKey(from.namespace), from.name]);
+      const r = await c.query('INSERT INTO floe_tables (ns, name, metadata_location, kind) SELECT $1, $2, metadata_location, kind FROM floe_tables WHERE ns = $3 AND name = $4 ON CONFLICT DO NOTHING', [nsKey(to.namespace), to.name, nsKey(from.namespace), from.name]);
       if (r.rowCount !== 1) return 'exists';
       await c.query('DELETE FROM floe_tables WHERE ns = $1 AND name = $2', [nsKey(from.namespace), from.name]);
       return 'renamed';

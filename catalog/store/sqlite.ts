@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
-import { nsFromKey, nsKey, type CatalogStore, type DropNamespaceOutcome, type Page, type PointerSwap, type RenameOutcome, type SwapOutcome } from './types.js';
+import { nsFromKey, nsKey, type CatalogStore, type ObjectKind, type DropNamespaceOutcome, type Page, type PointerSwap, type RenameOutcome, type SwapOutcome } from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS floe_namespaces (
@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS floe_tables (
   PRIMARY KEY (ns, name)
 );
 `;
+const ADD_KIND = "ALTER TABLE floe_tables ADD COLUMN kind TEXT NOT NULL DEFAULT 'table' CHECK (kind IN ('table', 'view'))";
 
 type Row = Record<string, unknown>;
 
@@ -62,7 +63,12 @@ export class SqliteStore implements CatalogStore {
   }
 
   async migrate(): Promise<void> {
-    this.db.exec(SCHEMA);
+    this.tx(() => {
+      this.db.exec(SCHEMA);
+      // Databases from before views get the kind column; their rows are tables.
+      const cols = this.db.prepare('PRAGMA table_info(floe_tables)').all() as Row[];
+      if (!cols.some((c) => c.name === 'kind')) this.db.exec(ADD_KIND);
+    });
   }
 
   async createNamespace(ns: readonly string[], properties: Record<string, string>): Promise<boolean> {
@@ -102,13 +108,13 @@ export class SqliteStore implements CatalogStore {
     });
   }
 
-  async listTables(ns: readonly string[], after: string | undefined, limit: number): Promise<Page<string>> {
-    const rows = this.st('SELECT name FROM floe_tables WHERE ns = ? AND name > ? ORDER BY name LIMIT ?').all(nsKey(ns), after ?? '', limit + 1) as Row[];
+  async listTables(ns: readonly string[], after: string | undefined, limit: number, kind: ObjectKind = 'table'): Promise<Page<string>> {
+    const rows = this.st('SELECT name FROM floe_tables WHERE ns = ? AND kind = ? AND name > ? ORDER BY name LIMIT ?').all(nsKey(ns), kind, after ?? '', limit + 1) as Row[];
     return page(rows.map((r) => String(r.name)), limit, (k) => k);
   }
 
-  async getTable(ns: readonly string[], name: string): Promise<string | undefined> {
-    const r = this.st('SELECT metadata_location FROM floe_tables WHERE ns = ? AND name = ?').get(nsKey(ns), name) as Row | undefined;
+  async getTable(ns: readonly string[], name: string, kind: ObjectKind = 'table'): Promise<string | undefined> {
+    const r = this.st('SELECT metadata_location FROM floe_tables WHERE ns = ? AND name = ? AND kind = ?').get(nsKey(ns), name, kind) as Row | undefined;
     return r ? String(r.metadata_location) : undefined;
   }
 
@@ -119,17 +125,18 @@ export class SqliteStore implements CatalogStore {
       this.tx(() => {
         changes.forEach((c, index) => {
           const key = nsKey(c.namespace);
+          const kind = c.kind ?? 'table';
           const refuse = (reason: Extract<SwapOutcome, { ok: false }>['reason']) => {
             outcome = { ok: false, index, reason };
             throw failed;
           };
           if (c.expected === null) {
             if (!this.st('SELECT 1 FROM floe_namespaces WHERE ns = ?').get(key)) refuse('missing-namespace');
-            const r = this.st('INSERT INTO floe_tables (ns, name, metadata_location) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(key, c.name, c.next);
+            const r = this.st('INSERT INTO floe_tables (ns, name, metadata_location, kind) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(key, c.name, c.next, kind);
             if (r.changes !== 1) refuse('exists');
           } else {
-            const r = this.st('UPDATE floe_tables SET metadata_location = ? WHERE ns = ? AND name = ? AND metadata_location = ?').run(c.next, key, c.name, c.expected);
-            if (r.changes !== 1) refuse(this.st('SELECT 1 FROM floe_tables WHERE ns = ? AND name = ?').get(key, c.name) ? 'conflict' : 'missing-table');
+            const r = this.st('UPDATE floe_tables SET metadata_location = ? WHERE ns = ? AND name = ? AND kind = ? AND metadata_location = ?').run(c.next, key, c.name, kind, c.expected);
+            if (r.changes !== 1) refuse(this.st('SELECT 1 FROM floe_tables WHERE ns = ? AND name = ? AND kind = ?').get(key, c.name, kind) ? 'conflict' : 'missing-table');
           }
         });
       });
@@ -139,18 +146,18 @@ export class SqliteStore implements CatalogStore {
     return outcome;
   }
 
-  async dropTable(ns: readonly string[], name: string): Promise<string | undefined> {
+  async dropTable(ns: readonly string[], name: string, kind: ObjectKind = 'table'): Promise<string | undefined> {
     return this.tx(() => {
-      const r = this.st('SELECT metadata_location FROM floe_tables WHERE ns = ? AND name = ?').get(nsKey(ns), name) as Row | undefined;
+      const r = this.st('SELECT metadata_location FROM floe_tables WHERE ns = ? AND name = ? AND kind = ?').get(nsKey(ns), name, kind) as Row | undefined;
       if (!r) return undefined;
       this.st('DELETE FROM floe_tables WHERE ns = ? AND name = ?').run(nsKey(ns), name);
       return String(r.metadata_location);
     });
   }
 
-  async renameTable(from: { namespace: readonly string[]; name: string }, to: { namespace: readonly string[]; name: string }): Promise<RenameOutcome> {
+  async renameTable(from: { namespace: readonly string[]; name: string }, to: { namespace: readonly string[]; name: string }, kind: ObjectKind = 'table'): Promise<RenameOutcome> {
     return this.tx(() => {
-      if (!this.st('SELECT 1 FROM floe_tables WHERE ns = ? AND name = ?').get(nsKey(from.namespace), from.name)) return 'missing-table';
+      if (!this.st('SELECT 1 FROM floe_tables WHERE ns = ? AND name = ? AND kind = ?').get(nsKey(from.namespace), from.name, kind)) return 'missing-table';
       if (!this.st('SELECT 1 FROM floe_namespaces WHERE ns = ?').get(nsKey(to.namespace))) return 'missing-namespace';
       if (this.st('SELECT 1 FROM floe_tables WHERE ns = ? AND name = ?').get(nsKey(to.namespace), to.name)) return 'exists';
       this.st('UPDATE floe_tables SET ns = ?, name = ? WHERE ns = ? AND name = ?').run(nsKey(to.namespace), to.name, nsKey(from.namespace), from.name);
