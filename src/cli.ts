@@ -8,7 +8,7 @@ import { topicOffsets } from './kafka/consumer.js';
 import { storedOffsets } from './commit/index.js';
 import { ancestors, branchHead } from './spec/metadata.js';
 import { parseIdent } from './iceberg/index.js';
-import { compactRollup } from './rollup/index.js';
+import { compactRollup, rollupColumns } from './rollup/index.js';
 import { buildMapping, checkRollupWithRegistry, defaultDeadLetterTable } from './pipeline/index.js';
 import { registerCatalogCommand } from '../catalog/index.js';
 
@@ -148,7 +148,7 @@ export function buildCli(): Command {
       for (const m of targets) {
         const r = m.rollup as NonNullable<typeof m.rollup>;
         try {
-          const res = await compactRollup(c.ops, parseIdent(m.table), { groups: r.groupBy.map((g) => g.split('.').at(-1) as string), measures: r.measures.map(({ name, fn }) => ({ name, fn })), minFiles, maxRows }, (msg) => console.log(msg));
+          const res = await compactRollup(c.ops, parseIdent(m.table), { ...rollupColumns(r), minFiles, maxRows }, (msg) => console.log(msg));
           console.log(`${m.table}: ${res.partitions} partitions rewritten, ${res.filesIn} files → ${res.filesOut}, ${res.rowsIn} rows → ${res.rowsOut}`);
         } catch (err) {
           if (!isFloeError(err, 'NOT_FOUND')) throw err;

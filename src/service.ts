@@ -12,6 +12,7 @@ import { createKafka } from './kafka/consumer.js';
 import { Metrics, createLogger, startOpsServer, type Logger } from './observability/index.js';
 import { Pipeline } from './pipeline/index.js';
 import { closeSharedEncoders } from './parquet/index.js';
+import { RollupMaintainer } from './rollup/index.js';
 
 export interface Clients {
   catalog: RestCatalog;
@@ -128,9 +129,12 @@ export async function runService(config: FloeConfig, log = createLogger()): Prom
   });
   log.info({ url: ops.url, mappings: config.mappings.length, ...(c.embeddedCatalogUrl ? { catalog: c.embeddedCatalogUrl } : {}) }, 'floe started');
   await pipeline.start();
+  const maintainer = new RollupMaintainer(c.ops, config.mappings, log.child({ component: 'maintenance' }), metrics);
+  maintainer.start();
   return {
     url: ops.url,
     stop: async () => {
+      await maintainer.stop();
       await pipeline.stop();
       // After the last file is closed: the encoder threads would otherwise live on with their
       // WebAssembly memory (an embedding process keeps running after stop()).

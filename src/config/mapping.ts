@@ -85,6 +85,18 @@ const rollupSchema = z
         message: 'expected false or {name, catalog}',
       })
       .default({ catalog: 'iceberg' }),
+    /**
+     * Maintenance in the service (as `floe compact`): every `every` (with jitter), partitions
+     * with at least minFiles files have their partial rows combined. Off when absent.
+     */
+    compact: z
+      .object({
+        every: duration(1000),
+        minFiles: z.number().int().min(2).default(8),
+        maxRows: z.number().int().min(1).default(1_000_000),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((r, ctx) => {

@@ -11,6 +11,7 @@
  */
 import { readParquet } from 'parquet-wasm/node';
 import { tableFromIPC, type Vector } from 'apache-arrow';
+import type { RollupConfig } from '../config/mapping.js';
 import { FloeError, isFloeError } from '../errors.js';
 import { TableWriter, decodeManifest, decodeManifestList, type LoadedTable, type TableIdent, type TableOps } from '../iceberg/index.js';
 import type { DataFile } from '../spec/data-file.js';
@@ -43,6 +44,11 @@ export interface CompactResult {
   rowsIn: number;
   rowsOut: number;
   snapshots: string[];
+}
+
+/** The table's group and measure columns, as a mapping's rollup section names them. */
+export function rollupColumns(r: Pick<RollupConfig, 'groupBy' | 'measures'>): Pick<CompactOptions, 'groups' | 'measures'> {
+  return { groups: r.groupBy.map((g) => g.split('.').at(-1) as string), measures: r.measures.map(({ name, fn }) => ({ name, fn })) };
 }
 
 const LONG_MAX = (1n << 63n) - 1n;

@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { frame } from '../../src/decode/index.js';
 import { parseIdent } from '../../src/iceberg/index.js';
 import { parseOffsets } from '../../src/commit/index.js';
@@ -37,8 +38,12 @@ function compact(config: string, args: string[] = [], killAfterMs?: number): Pro
   });
 }
 
-test('floe compact: partial rows combined while the sink writes, through a SIGKILL; totals exact, offsets carried, one row per group at the end', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 400_000 }, async (t) => {
-  const run = uniqueName('compact');
+/**
+ * A topic of orders, a rollup mapping on it (`rollupExtra` added to its rollup section), the
+ * producer of waves of orders with what the rollup must hold, and waits on the table's offsets.
+ */
+async function fixture(prefix: string, rollupExtra = '') {
+  const run = uniqueName(prefix);
   const topic = run;
   const ns = run;
   const table = `${ns}.revenue`;
@@ -57,32 +62,32 @@ test('floe compact: partial rows combined while the sink writes, through a SIGKI
       window: 1m
       groupBy: [merchant]
       measures: [count, sum(amount) as revenue, min(amount) as lo, max(event_time) as last_event]
-`,
+${rollupExtra}`,
     }),
   );
 
   const expected = new Map<string, { count: number; sum: bigint; min: bigint; max: bigint }>();
   const merchants = Array.from({ length: 30 }, (_, m) => `m-${m}`);
   const base = (BigInt(Date.now()) * 1000n / MINUTE) * MINUTE - 10n * MINUTE;
-  let produced = 0;
+  const state = { produced: 0 };
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   const wave = async () => {
     for (let sent = 0; sent < WAVE; sent += 100) {
       const messages = [];
-      for (let k = 0; k < 100; k++, produced++) {
-        const at = base + BigInt(Math.floor(produced / 7) % 5) * MINUTE + BigInt(produced % 1000) * 1000n;
-        const o = order(produced, merchants, at);
-        messages.push({ value: frame(schemaId, type.toBuffer(o)), partition: produced % 2 });
+      for (let k = 0; k < 100; k++, state.produced++) {
+        const i = state.produced;
+        const at = base + BigInt(Math.floor(i / 7) % 5) * MINUTE + BigInt(i % 1000) * 1000n;
+        const o = order(i, merchants, at);
+        messages.push({ value: frame(schemaId, type.toBuffer(o)), partition: i % 2 });
         const key = `${(at / MINUTE) * 60n}|${o.merchant}`;
         const e = expected.get(key);
-        const last = at;
-        if (!e) expected.set(key, { count: 1, sum: o.amount, min: o.amount, max: last });
+        if (!e) expected.set(key, { count: 1, sum: o.amount, min: o.amount, max: at });
         else {
           e.count++;
           e.sum += o.amount;
           if (o.amount < e.min) e.min = o.amount;
-          if (last > e.max) e.max = last;
+          if (at > e.max) e.max = at;
         }
       }
       await producer.send({ topic, messages, acks: -1 });
@@ -103,11 +108,35 @@ test('floe compact: partial rows combined while the sink writes, through a SIGKI
     for (let i = 0; i < 600 && (await committed()) < n; i++) await sleep(200);
     assert.equal(await committed(), n, `the sink committed ${n} records`);
   };
+  const tbl = `iceberg."${ns}"."revenue"`;
+  /** Trino's totals per (window, merchant) against the produced events, and the replace snapshots' offsets. */
+  const check = async () => {
+    const got = new Map(
+      (await trinoQuery(`SELECT CAST(to_unixtime(window_start) AS bigint) AS w, merchant, sum("count") AS c, sum(revenue) AS s, min(lo) AS lo, CAST(round(to_unixtime(max(last_event)) * 1000) AS bigint) AS hi FROM ${tbl} GROUP BY 1, 2`)).rows.map((r) => [
+        `${String(r.w)}|${String(r.merchant)}`,
+        `${String(r.c)} ${String(r.s)} ${String(r.lo)} ${String(r.hi)}`,
+      ]),
+    );
+    const want = new Map([...expected].map(([k, e]) => [k, `${e.count} ${cents(e.sum)} ${cents(e.min)} ${e.max / 1000n}`]));
+    assert.deepEqual(got, want, `rollup totals = the ${state.produced} produced events`);
+    const meta = (await catalog.loadTable(parseIdent(table))).metadata;
+    const chain = [...ancestors(meta, branchHead(meta))];
+    const replaces = chain.filter((s) => s.summary.operation === 'replace');
+    for (const s of replaces) {
+      const parent = chain.find((p) => p.snapshotId === s.parentSnapshotId);
+      assert.equal(s.summary[`floe.offsets.${run}`], parent?.summary[`floe.offsets.${run}`], `replace snapshot ${String(s.snapshotId)} carries its parent's offsets`);
+    }
+    return { snapshots: chain.length, replaces: replaces.length };
+  };
+  return { run, table, tbl, dir, config, expected, state, wave, until, check, close: () => producer.disconnect() };
+}
 
+test('floe compact: partial rows combined while the sink writes, through SIGKILLs; totals exact, offsets carried, one row per group at the end', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 400_000 }, async (t) => {
+  const { table, tbl, dir, config, expected, state, wave, until, check, close } = await fixture('compact');
   let sink = spawnFloe(config, `${dir}/run-0.log`);
   try {
     await wave();
-    await until(produced);
+    await until(state.produced);
     // 1. While the sink writes the second wave.
     const second = wave();
     const c1 = await compact(config, ['--min-files', '2']);
@@ -122,7 +151,7 @@ test('floe compact: partial rows combined while the sink writes, through a SIGKI
       t.diagnostic(`compaction killed after ${ms} ms: ${c2.signal ?? `exited ${String(c2.code)} first`}`);
     }
     await third;
-    await until(produced);
+    await until(state.produced);
   } finally {
     sink.kill('SIGTERM');
     await new Promise((r) => sink.once('close', r));
@@ -131,39 +160,43 @@ test('floe compact: partial rows combined while the sink writes, through a SIGKI
   const c3 = await compact(config, ['--min-files', '2']);
   assert.equal(c3.code, 0, c3.out);
   const q = async (sql: string) => (await trinoQuery(sql)).rows;
-  const tbl = `iceberg."${ns}"."revenue"`;
-  const [shape] = await q(`SELECT count(*) AS n, count(DISTINCT "$path") AS files, count(DISTINCT CAST(window_start AS varchar) || merchant) AS groups FROM ${tbl}`);
+  const [shape] = await q(`SELECT count(*) AS n, count(DISTINCT "$path") AS files, count(DISTINCT CAST(window_start AS varchar) || merchant) AS groups, count(DISTINCT CAST(window_start AT TIME ZONE 'UTC' AS date)) AS days FROM ${tbl}`);
   assert.equal(Number(shape?.n), expected.size, 'one row per (window, merchant) after the last compaction');
   assert.equal(Number(shape?.groups), expected.size);
-  assert.equal(Number(shape?.files), 1, 'one file for the one day partition');
+  assert.equal(Number(shape?.files), Number(shape?.days), 'one file per day partition');
 
   // 4. The sink again, on a fourth wave: it goes on from the offsets the compactions carried.
   sink = spawnFloe(config, `${dir}/run-1.log`);
   try {
     await wave();
-    await until(produced);
+    await until(state.produced);
   } finally {
     sink.kill('SIGTERM');
     await new Promise((r) => sink.once('close', r));
   }
-  await producer.disconnect();
+  await close();
+  const { snapshots, replaces } = await check();
+  assert.ok(replaces >= 2, `${replaces} replace snapshots`);
+  t.diagnostic(`${state.produced} events, ${expected.size} groups, ${snapshots} snapshots (${replaces} replace); last compaction: ${c3.out.trim().split('\n').at(-1) ?? ''}`);
+});
 
-  const got = new Map(
-    (await q(`SELECT CAST(to_unixtime(window_start) AS bigint) AS w, merchant, sum("count") AS c, sum(revenue) AS s, min(lo) AS lo, CAST(round(to_unixtime(max(last_event)) * 1000) AS bigint) AS hi FROM ${tbl} GROUP BY 1, 2`)).map((r) => [
-      `${String(r.w)}|${String(r.merchant)}`,
-      `${String(r.c)} ${String(r.s)} ${String(r.lo)} ${String(r.hi)}`,
-    ]),
-  );
-  const want = new Map([...expected].map(([k, e]) => [k, `${e.count} ${cents(e.sum)} ${cents(e.min)} ${e.max / 1000n}`]));
-  assert.deepEqual(got, want, `rollup totals = the ${produced} produced events`);
-
-  const meta = (await catalog.loadTable(parseIdent(table))).metadata;
-  const chain = [...ancestors(meta, branchHead(meta))];
-  const replaces = chain.filter((s) => s.summary.operation === 'replace');
-  assert.ok(replaces.length >= 2, `${replaces.length} replace snapshots`);
-  for (const s of replaces) {
-    const parent = chain.find((p) => p.snapshotId === s.parentSnapshotId);
-    assert.equal(s.summary[`floe.offsets.${run}`], parent?.summary[`floe.offsets.${run}`], `replace snapshot ${String(s.snapshotId)} carries its parent's offsets`);
+test('rollup.compact in the service: two instances compact their table every 2 s while they write it; totals exact, offsets carried', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 300_000 }, async (t) => {
+  const { dir, config, expected, state, wave, until, check, close } = await fixture('autocompact', '      compact: { every: 2s, minFiles: 3 }\n');
+  const sinks = [spawnFloe(config, `${dir}/a.log`), spawnFloe(config, `${dir}/b.log`)];
+  try {
+    for (let w = 0; w < 4; w++) await wave();
+    await until(state.produced);
+    await sleep(5000); // a few more ticks on the last files
+  } finally {
+    for (const p of sinks) p.kill('SIGTERM');
+    await Promise.all(sinks.map((p) => new Promise((r) => p.once('close', r))));
   }
-  t.diagnostic(`${produced} events, ${expected.size} groups, ${chain.length} snapshots (${replaces.length} replace); last compaction: ${c3.out.trim().split('\n').at(-1) ?? ''}`);
+  await close();
+  const { snapshots, replaces } = await check();
+  assert.ok(replaces >= 1, `${replaces} replace snapshots`);
+  const logs = ['a', 'b'].map((n) => readFileSync(`${dir}/${n}.log`, 'utf8'));
+  const compacted = logs.map((l) => (l.match(/rollup compacted/g) ?? []).length);
+  assert.ok(compacted[0]! + compacted[1]! >= 1, 'the instances logged their compactions');
+  assert.ok(!logs.some((l) => /rollup compaction failed/.test(l)), 'no compaction failed (losing a race is not a failure)');
+  t.diagnostic(`${state.produced} events, ${expected.size} groups, ${snapshots} snapshots (${replaces} replace); compactions logged per instance: ${compacted.join(', ')}`);
 });
