@@ -1,8 +1,8 @@
 /**
  * Iceberg view metadata (view spec, format version 1) as plain data, and its JSON form: the
  * metadata files the catalog writes and the `metadata` of a LoadViewResult. Pure, no I/O.
- * Representations of a type other than `sql` are kept as they came (the spec allows more kinds
- * later; a reader skips what it does not know).
+ * Representations of a type other than `sql` are refused from clients (the REST spec has only
+ * SQL ones) and carried unchanged when read from a file (the view spec allows more kinds later).
  */
 import { FloeError } from '../src/errors.js';
 import { schemaFromJson, schemaToJson } from '../src/spec/schema.js';
@@ -63,7 +63,11 @@ const millis = (v: unknown) => Number(v);
 
 export function representationFromJson(j: unknown, where: string, code: 'METADATA_INVALID' | 'UPDATE_INVALID' = 'UPDATE_INVALID'): ViewRepresentation {
   if (!isObj(j) || typeof j.type !== 'string') throw new FloeError(code, `${where}: a representation needs a 'type'`);
-  if (j.type !== 'sql') return { ...j, type: j.type };
+  if (j.type !== 'sql') {
+    // The REST spec knows only SQL representations: a client may not add others, a file's are carried.
+    if (code === 'UPDATE_INVALID') throw new FloeError(code, `${where}: unknown representation type '${j.type}' (expected sql)`);
+    return { ...j, type: j.type };
+  }
   return {
     type: 'sql',
     sql: need<string>(j, 'sql', (v) => typeof v === 'string', where, code),

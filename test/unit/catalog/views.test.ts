@@ -154,11 +154,11 @@ test('view updates from JSON: the view actions, the shared ones, and table-only 
   for (const bad of [{ action: 'add-spec', spec: {} }, { action: 'set-current-view-version' }, { action: 'add-view-version', 'view-version': { 'version-id': 1 } }, { action: 'nope' }, null]) {
     assert.throws(() => viewUpdateFromJson(bad), (e: unknown) => e instanceof FloeError, JSON.stringify(bad));
   }
-  const keep = viewUpdateFromJson({
-    action: 'add-view-version',
-    'view-version': { 'version-id': 2, 'timestamp-ms': 10, 'schema-id': 0, summary: {}, representations: [{ type: 'substrait', plan: 'AAAA' }], 'default-namespace': ['n'] },
-  });
-  assert.deepEqual(keep.action === 'add-view-version' && keep.viewVersion.representations, [{ type: 'substrait', plan: 'AAAA' }], 'unknown representation kinds are carried');
+  const other = { 'version-id': 2, 'timestamp-ms': 10, 'schema-id': 0, summary: {}, representations: [{ type: 'substrait', plan: 'AAAA' }], 'default-namespace': ['n'] };
+  assert.throws(() => viewUpdateFromJson({ action: 'add-view-version', 'view-version': other }), invalid('UPDATE_INVALID'), 'a client adds SQL representations only');
+  const file = viewMetadataToJson(created());
+  const read = viewMetadataFromJson({ ...file, versions: [other] });
+  assert.deepEqual(read.versions[0]?.representations, [{ type: 'substrait', plan: 'AAAA' }], 'a file’s other representation kinds are carried');
 });
 
 test('property: under any sequence of replaces, the current version is kept, versions are bounded and the log names only kept versions', () => {
