@@ -5,10 +5,11 @@
  * malformed) into a 4-partition topic; runs `floe run` with two mappings of that topic: a raw
  * table partitioned by day and merchant, and a rollup (orders and revenue per merchant per
  * minute); asks Trino for the revenue per merchant from both and checks them against what was
- * produced, compares the per-minute totals of both tables, counts the dead-letter table, prints
- * the offsets stored in the table, and stops Floe with SIGTERM. Ends with `demo ok`.
+ * produced, compares the per-minute totals of both tables and of the totals view Floe created,
+ * runs `floe compact` on the rollup while Floe runs and compares again, counts the dead-letter
+ * table, prints the offsets stored in the table, and stops Floe with SIGTERM. Ends with `demo ok`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import { avroType, frame } from '../src/decode/index.js';
@@ -94,6 +95,8 @@ mappings:
       window: 1m
       groupBy: [merchant]
       measures: [count, sum(amount) as revenue]
+      # Floe creates demo.revenue_per_minute_totals (exact totals); 'floe' is Trino's name for this catalog below.
+      view: { catalog: floe }
 `,
   );
   say(`starting floe run -c ${configPath.replace(`${ROOT}/`, '')}`);
@@ -110,27 +113,6 @@ mappings:
   });
   const exited = new Promise<number | null>((r) => floe.on('exit', (code) => r(code)));
 
-  say(`producing ${EVENTS} Avro order events to '${TOPIC}' (4 partitions), plus 3 malformed records`);
-  const producer = kafka.producer({ idempotent: true });
-  await producer.connect();
-  const expected = new Map<string, bigint>();
-  // Event times over the last ten minutes; every 50th order arrives an hour late.
-  const now = BigInt(Date.now()) * 1000n;
-  for (let i = 0; i < EVENTS; i += 1000) {
-    const messages = [];
-    for (let j = i; j < Math.min(EVENTS, i + 1000); j++) {
-      const at = now - 600_000_000n + (BigInt(j) * 600_000_000n) / BigInt(EVENTS) - (j % 50 === 0 ? 3_600_000_000n : 0n);
-      const o = order(j, MERCHANTS, at);
-      expected.set(o.merchant, (expected.get(o.merchant) ?? 0n) + o.amount);
-      messages.push({ key: String(j), value: frame(schemaId, type.toBuffer(o)) });
-    }
-    await producer.send({ topic: TOPIC, messages });
-  }
-  await producer.send({ topic: TOPIC, messages: [{ value: Buffer.from('not avro at all') }, { value: frame(987654, Buffer.from([1, 2, 3])) }, { value: Buffer.from([0, 0, 0]) }] });
-  await producer.disconnect();
-
-  say(`waiting for both tables to hold every event (${EVENTS} orders + 3 malformed)`);
-  const ident = parseIdent(TABLE);
   const seen = async (table: string) => {
     try {
       const s = branchHead((await catalog.loadTable(parseIdent(table))).metadata)?.summary['floe.offsets.floe-demo'];
@@ -139,6 +121,32 @@ mappings:
       return 0; // not created yet
     }
   };
+  say(`producing ${EVENTS} Avro order events to '${TOPIC}' (4 partitions) in four parts, each committed before the next (so the rollup gets partial rows), plus 3 malformed records`);
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  const expected = new Map<string, bigint>();
+  // Event times over the last ten minutes; every 50th order arrives an hour late.
+  const now = BigInt(Date.now()) * 1000n;
+  for (let part = 1; part <= 4; part++) {
+    const end = Math.round((EVENTS * part) / 4);
+    for (let i = Math.round((EVENTS * (part - 1)) / 4); i < end; i += 1000) {
+      const messages = [];
+      for (let j = i; j < Math.min(end, i + 1000); j++) {
+        const at = now - 600_000_000n + (BigInt(j) * 600_000_000n) / BigInt(EVENTS) - (j % 50 === 0 ? 3_600_000_000n : 0n);
+        const o = order(j, MERCHANTS, at);
+        expected.set(o.merchant, (expected.get(o.merchant) ?? 0n) + o.amount);
+        messages.push({ key: String(j), value: frame(schemaId, type.toBuffer(o)) });
+      }
+      await producer.send({ topic: TOPIC, messages });
+    }
+    // A quarter produced: wait for its commit, so that the next quarter lands in other files.
+    for (let k = 0; part < 4 && k < 60 && (await seen(ROLLUP)) < end; k++) await new Promise((r) => setTimeout(r, 250));
+  }
+  await producer.send({ topic: TOPIC, messages: [{ value: Buffer.from('not avro at all') }, { value: frame(987654, Buffer.from([1, 2, 3])) }, { value: Buffer.from([0, 0, 0]) }] });
+  await producer.disconnect();
+
+  say(`waiting for both tables to hold every event (${EVENTS} orders + 3 malformed)`);
+  const ident = parseIdent(TABLE);
   let counts = [0, 0];
   for (let i = 0; i < 120 && counts.some((n) => n < EVENTS + 3); i++) {
     await new Promise((r) => setTimeout(r, 1000));
@@ -173,6 +181,23 @@ mappings:
   const rollupRows = Number(branchHead((await catalog.loadTable(parseIdent(ROLLUP))).metadata)?.summary['total-records'] ?? 0);
   if (fromRaw !== fromRollup) ok = false;
   console.log(`   per merchant and minute: ${groups} (minute, merchant) totals, ${fromRaw === fromRollup ? 'identical' : 'DIFFERENT'} from both tables; the rollup holds ${rollupRows} rows for ${total} orders`);
+  // The view Floe created over the rollup: one exact row per (minute, merchant), no GROUP BY to write.
+  const viewSql = `SELECT window_start AS w, merchant, "count" AS orders, revenue FROM floe.${ROLLUP}_totals`;
+  const fromView = await perMinute(viewSql);
+  if (fromView !== fromRaw) ok = false;
+  console.log(`   the view ${ROLLUP}_totals: ${fromView.split('\n').length} rows, ${fromView === fromRaw ? 'identical' : 'DIFFERENT'} to the raw table's per-minute totals`);
+
+  say(`floe compact: the rollup's partial rows combined into one row per (minute, merchant), while floe runs`);
+  const compacted = spawnSync(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'compact', '-c', configPath, '--min-files', '2'], { encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  for (const line of compacted.stdout.trim().split('\n').filter((l) => l.startsWith(`${ROLLUP}:`) && l.includes('rewritten'))) console.log(`   ${line}`);
+  if (compacted.status !== 0) {
+    console.log(`   floe compact failed (exit ${String(compacted.status)}): ${compacted.stderr.trim()}`);
+    ok = false;
+  }
+  const afterRows = Number(branchHead((await catalog.loadTable(parseIdent(ROLLUP))).metadata)?.summary['total-records'] ?? 0);
+  const afterView = await perMinute(viewSql);
+  if (afterView !== fromRaw) ok = false;
+  console.log(`   the rollup now holds ${afterRows} rows (was ${rollupRows}); the view's totals are ${afterView === fromRaw ? 'unchanged' : 'DIFFERENT'}`);
   const dlq = await trinoQuery(`SELECT count(*) AS n FROM floe.${TABLE}_dlq`).catch(() => ({ rows: [{ n: 0 }] }));
   console.log(`   dead-letter table ${TABLE}_dlq: ${String(dlq.rows[0]?.n)} records (3 malformed were produced)`);
 
