@@ -9,11 +9,13 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { openStore } from '../../catalog/index.js';
 import { parseIdent } from '../../src/iceberg/index.js';
 import { parseJson } from '../../src/spec/json.js';
 import { sparkQuery, trinoCatalog, trinoQuery } from '../helpers/engines.js';
 import { stackS3, startTestCatalog, type StoreKind, type TestCatalog } from '../helpers/catalog.js';
-import { skipUnless, uniqueName } from '../helpers/stack.js';
+import { skipUnless, stack, uniqueName } from '../helpers/stack.js';
 
 interface Answer {
   status: number;
@@ -157,6 +159,29 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       assert.equal((await call(api(), 'DELETE', `/namespaces/${other}`)).status, 204);
     });
 
+    test('concurrent replaces of one view: each wins or gets CommitFailedException, the log counts the winners', async () => {
+      const ns = uniqueName('race');
+      await call(api(), 'POST', '/namespaces', { namespace: [ns] });
+      const created = await call(api(), 'POST', `/namespaces/${ns}/views`, { name: 'v', schema: SCHEMA, 'view-version': viewVersion('SELECT 0 AS id', [ns]), properties: {} });
+      const uuid = (created.body?.metadata as ViewMeta)['view-uuid'];
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          call(api(), 'POST', `/namespaces/${ns}/views/v`, {
+            requirements: [{ type: 'assert-view-uuid', uuid }],
+            updates: [
+              { action: 'add-view-version', 'view-version': viewVersion(`SELECT ${i + 1} AS id`, [ns], 2) },
+              { action: 'set-current-view-version', 'view-version-id': -1 },
+            ],
+          }),
+        ),
+      );
+      const won = answers.filter((a) => a.status === 200).length;
+      for (const a of answers) if (a.status !== 200) assertError(a, 409, 'CommitFailedException');
+      assert.ok(won >= 1, 'one replace at least wins');
+      const meta = (await call(api(), 'GET', `/namespaces/${ns}/views/v`)).body?.metadata as ViewMeta;
+      assert.equal(meta['version-log'].length, 1 + won, `${won} of 6 replaces won: each added one log entry, no lost update`);
+    });
+
     test('tables and views share names: every clash is 409, every wrong kind 404', async () => {
       const ns = uniqueName('clash');
       await call(api(), 'POST', '/namespaces', { namespace: [ns] });
@@ -189,6 +214,41 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
     });
   });
 }
+
+test('a PostgreSQL catalog database from before views is migrated in place: its tables stay, views work', { skip: skipUnless('postgres') }, async () => {
+  // An old database, in a schema of its own on the stack's PostgreSQL.
+  const schema = uniqueName('oldcat').toLowerCase();
+  const admin = new pg.Client({ connectionString: stack.postgresUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.query(`SET search_path = ${schema}`);
+    await admin.query(`CREATE TABLE floe_namespaces (ns TEXT PRIMARY KEY, parent TEXT NOT NULL, properties JSONB NOT NULL);
+      CREATE INDEX floe_namespaces_parent ON floe_namespaces (parent, ns);
+      CREATE TABLE floe_tables (ns TEXT NOT NULL REFERENCES floe_namespaces (ns), name TEXT NOT NULL, metadata_location TEXT NOT NULL, PRIMARY KEY (ns, name));
+      INSERT INTO floe_namespaces VALUES ('n', '', '{}');
+      INSERT INTO floe_tables VALUES ('n', 'old', 's3://b/old/metadata/00003-x.metadata.json');`);
+    const url = `${stack.postgresUrl}${stack.postgresUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    for (let i = 0; i < 2; i++) {
+      const store = await openStore(url);
+      try {
+        assert.equal(await store.getTable(['n'], 'old'), 's3://b/old/metadata/00003-x.metadata.json');
+        assert.equal(await store.getTable(['n'], 'old', 'view'), undefined);
+        assert.deepEqual(await store.swap([{ namespace: ['n'], name: 'old', kind: 'view', expected: null, next: 'x' }]), { ok: false, index: 0, reason: 'exists' });
+        if (i === 0) assert.deepEqual(await store.swap([{ namespace: ['n'], name: 'v', kind: 'view', expected: null, next: 'mv' }]), { ok: true });
+        assert.deepEqual((await store.listTables(['n'], undefined, 10)).items, ['old']);
+        assert.deepEqual((await store.listTables(['n'], undefined, 10, 'view')).items, ['v']);
+      } finally {
+        await store.close();
+      }
+    }
+    const cols = await admin.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'floe_tables' ORDER BY ordinal_position`, [schema]);
+    assert.deepEqual(cols.rows.map((r: { column_name: string }) => r.column_name), ['ns', 'name', 'metadata_location', 'kind']);
+  } finally {
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
+    await admin.end();
+  }
+});
 
 describe('Trino and Spark: views on the embedded catalog', { skip: skipUnless('s3') }, () => {
   let c: TestCatalog;
