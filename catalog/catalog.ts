@@ -4,6 +4,7 @@
  * (the same the sink's client runs), write each new metadata file through FileIO, then swap
  * all the tables' pointers in one store transaction, compare-and-swap on the metadata
  * location. A refused swap leaves nothing behind but unreferenced files, which are deleted.
+ * Views (`catalog.views`, catalog/views.ts) work the same way over the same store rows.
  */
 import type { Logger } from 'pino';
 import { parseLocation, type FileIO } from '../src/io/index.js';

@@ -4,7 +4,10 @@
  */
 export { startCatalogServer, s3ClientConfig, type CatalogServer, type CatalogServerOptions } from './server.js';
 export { Catalog, type TableChange, type TableIdent, type LoadedTable } from './catalog.js';
-export { openStore, SqliteStore, PostgresStore, type CatalogStore } from './store/index.js';
+export { ViewCatalog, type LoadedView, type ViewIdent, type ViewChange } from './views.js';
+export { viewMetadataFromJson, viewMetadataToJson, type ViewMetadata, type ViewVersion } from './view-metadata.js';
+export { applyViewUpdates, checkViewRequirement, newViewMetadata, type ViewRequirement, type ViewUpdate } from './view-updates.js';
+export { openStore, SqliteStore, PostgresStore, type CatalogStore, type ObjectKind } from './store/index.js';
 export { CatalogError, toErrorModel, type ErrorType } from './errors.js';
 export { CatalogMetrics } from './metrics.js';
 export { Auth, type AuthOptions } from './auth.js';
