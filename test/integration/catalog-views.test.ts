@@ -3,7 +3,8 @@
  * exists, list with pages, replace with assert-view-uuid, rename and drop, the metadata file in
  * the warehouse, the name clashes between tables and views, the ErrorModels. Then Trino and Spark
  * with the embedded catalog as their REST catalog (S3 warehouse): each creates a table and a
- * view over it, reads the view (equal to the table's rows), replaces it, lists and drops it.
+ * view over it, reads the view (equal to the table's rows), replaces it, lists, alters, renames
+ * and drops it.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -259,7 +260,7 @@ describe('Trino and Spark: views on the embedded catalog', { skip: skipUnless('s
     await c?.close();
   });
 
-  test('Trino: CREATE VIEW, SELECT = the table, CREATE OR REPLACE VIEW, SHOW, DROP VIEW', { timeout: 600_000 }, async () => {
+  test('Trino: CREATE VIEW, SELECT = the table, CREATE OR REPLACE VIEW, SHOW, COMMENT, RENAME, DROP VIEW', { timeout: 600_000 }, async () => {
     const tcat = uniqueName('views').toLowerCase();
     await trinoCatalog(tcat, c.url);
     const tq = async (sql: string) => (await trinoQuery(sql, { catalog: tcat })).rows;
@@ -287,8 +288,14 @@ describe('Trino and Spark: views on the embedded catalog', { skip: skipUnless('s
       const tables = (await tq(`SHOW TABLES FROM "${ns}"`)).map((r) => r.Table).sort();
       assert.deepEqual(tables, ['big', 'orders'], 'SHOW TABLES lists the table and the view');
       await assert.rejects(tq(`CREATE VIEW "${ns}".orders AS SELECT 1 AS x`), /already exists/i, 'a view named like a table');
-      await tq(`DROP VIEW "${ns}".big`);
+      await tq(`COMMENT ON VIEW "${ns}".big IS 'totals per customer'`);
+      await tq(`ALTER VIEW "${ns}".big RENAME TO "${ns}".totals`);
       assert.equal(await c.client.viewExists(parseIdent(`${ns}.big`)), false);
+      const renamed = (await call(`${c.url}/v1`, 'GET', `/namespaces/${ns}/views/totals`)).body?.metadata as ViewMeta;
+      assert.equal(renamed.properties.comment, 'totals per customer', 'COMMENT ON VIEW is a view commit');
+      assert.deepEqual((await tq(`SELECT count(*) AS n FROM "${ns}".totals`)).map((r) => Number(r.n)), [2]);
+      await tq(`DROP VIEW "${ns}".totals`);
+      assert.equal(await c.client.viewExists(parseIdent(`${ns}.totals`)), false);
       await tq(`DROP TABLE "${ns}".orders`);
       await tq(`DROP SCHEMA "${ns}"`);
     } finally {
@@ -296,7 +303,7 @@ describe('Trino and Spark: views on the embedded catalog', { skip: skipUnless('s
     }
   });
 
-  test('Spark: CREATE VIEW, SELECT = the table, CREATE OR REPLACE VIEW, SHOW VIEWS, DROP VIEW', { timeout: 600_000 }, async () => {
+  test('Spark: CREATE VIEW, SELECT = the table, CREATE OR REPLACE VIEW, SHOW VIEWS, SET TBLPROPERTIES, RENAME, DROP VIEW', { timeout: 600_000 }, async () => {
     const cat = uniqueName('views');
     const s3 = stackS3();
     const conf: Record<string, string> = {
@@ -335,8 +342,14 @@ describe('Trino and Spark: views on the embedded catalog', { skip: skipUnless('s
     const tables = (await q(`SHOW TABLES IN ${cat}.${ns}`)).map((r) => r.tableName);
     assert.deepEqual(tables, ['orders'], 'SHOW TABLES lists the table, not the view');
     await assert.rejects(q(`CREATE VIEW ${cat}.${ns}.orders AS SELECT 1 AS x`), /already exists/i, 'a view named like a table');
-    await q(`DROP VIEW ${cat}.${ns}.big`);
+    await q(`ALTER VIEW ${cat}.${ns}.big SET TBLPROPERTIES ('purpose' = 'spark-test')`);
+    await q(`ALTER VIEW ${cat}.${ns}.big RENAME TO ${cat}.${ns}.totals`);
     assert.equal(await c.client.viewExists(parseIdent(`${ns}.big`)), false);
+    const renamed = (await call(`${c.url}/v1`, 'GET', `/namespaces/${ns}/views/totals`)).body?.metadata as ViewMeta;
+    assert.equal(renamed.properties.purpose, 'spark-test', 'ALTER VIEW SET TBLPROPERTIES is a view commit');
+    assert.deepEqual((await q(`SELECT count(*) AS n FROM ${cat}.${ns}.totals`)).map((r) => Number(r.n)), [2]);
+    await q(`DROP VIEW ${cat}.${ns}.totals`);
+    assert.equal(await c.client.viewExists(parseIdent(`${ns}.totals`)), false);
     await q(`DROP TABLE ${cat}.${ns}.orders PURGE`);
     await q(`DROP NAMESPACE ${cat}.${ns}`);
   });
