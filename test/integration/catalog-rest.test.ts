@@ -278,9 +278,9 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       assertError(await call(base(), 'POST', '/transactions/commit', { 'table-changes': [twice, twice] }), 400, 'BadRequestException');
     });
 
-    test('unknown endpoints and views answer the ErrorModel', async () => {
+    test('unknown endpoints, and views of a missing namespace, answer the ErrorModel', async () => {
       assertError(await call(base(), 'GET', '/nothing/here'), 404, 'NotFoundException');
-      assertError(await call(base(), 'GET', `/namespaces/x/views`), 406, 'UnsupportedOperationException');
+      assertError(await call(base(), 'GET', `/namespaces/${uniqueName('none')}/views`), 404, 'NoSuchNamespaceException');
       const m = await fetch(`${c.url}/metrics`);
       const text = await m.text();
       assert.match(text, /floe_catalog_requests_total\{method="POST",route="\/v1\/namespaces\/:namespace\/tables\/:table",status="409"\} \d+/);
