@@ -160,6 +160,7 @@ export const mappingSchema = z
         else if (!(MAPPING_MODES as readonly string[]).includes(m.mode)) ctx.addIssue({ code: 'custom', message: `'${m.mode}' is not a mapping mode; use 'append' or 'rollup'`, path: ['mode'] });
         else if (m.mode === 'rollup' && m.rollup === undefined) ctx.addIssue({ code: 'custom', message: "mode 'rollup' needs a rollup section: {timeField, window, groupBy, measures}", path: ['rollup'] });
         else if (m.mode !== 'rollup' && m.rollup !== undefined) ctx.addIssue({ code: 'custom', message: 'a rollup section needs mode: rollup', path: ['mode'] });
+        else if (m.mode === 'rollup' && m.schemaEvolution === 'add-columns') ctx.addIssue({ code: 'custom', message: "a rollup table's columns come from its rollup section: remove schemaEvolution (or set it to none)", path: ['schemaEvolution'] });
       }
       const seen = new Set<string>();
       (Array.isArray(m.partitionBy) ? m.partitionBy : []).forEach((p, i) => {

@@ -25,6 +25,7 @@ import { Lock } from './lock.js';
 import { buildMapping, checkRollupWithRegistry, ROLLUP_PARTITIONING, withKafkaColumns, type Mapping } from './mapping.js';
 import { TableSink } from './table-sink.js';
 import { RollupAggregator, rollupViewRequest, type RollupPlan } from '../rollup/index.js';
+import { addMissingColumns } from '../spec/evolve.js';
 
 export interface PipelineDeps {
   config: FloeConfig;
@@ -289,7 +290,7 @@ export class Pipeline {
     }
     if (!s.exists) {
       return m.decoder.tableSchema(decoded.schemaId).then(
-        (schema) => this.ensureTable(s, m, async () => schema).then(() => this.appendRow(m, s, r, key, decoded)),
+        (schema) => this.ensureTable(s, m, async () => schema).then(() => this.toTable(m, r, key, decoded)),
         (err: unknown) => {
           // A writer schema with no Iceberg form (e.g. a union of two types) is this record's
           // fault, not the service's: dead-lettered, as any record that does not convert.
@@ -298,7 +299,53 @@ export class Pipeline {
         },
       );
     }
+    if (m.cfg.schemaEvolution === 'add-columns' && !s.evolved.has(decoded.schemaId)) {
+      return this.addColumns(m, s, decoded.schemaId).then(
+        () => this.appendRow(m, s, r, key, decoded),
+        (err: unknown) => {
+          if (isFloeError(err) && err.retryable) throw err;
+          return this.deadLetter(m, r, key, err, s.name);
+        },
+      );
+    }
     return this.appendRow(m, s, r, key, decoded);
+  }
+
+  /**
+   * `schemaEvolution: add-columns`: the columns this writer schema has and the table lacks are
+   * added (optional, fresh ids) in one schema commit; rows from then on are written with them.
+   * A 409 (another instance evolving the same table) reloads and checks again.
+   */
+  private async addColumns(m: Mapping, s: TableSink, schemaId: number): Promise<void> {
+    const writer = await m.decoder.tableSchema(schemaId);
+    for (let attempt = 1; ; attempt++) {
+      const meta = (s.loaded as NonNullable<TableSink['loaded']>).metadata;
+      const current = currentSchema(meta);
+      const next = addMissingColumns(current, writer, meta.lastColumnId, Math.max(...meta.schemas.map((x) => x.schemaId)) + 1);
+      if (!next) break;
+      try {
+        const res = await this.d.ops.catalog.commitTable(
+          s.ident,
+          [
+            { type: 'assert-table-uuid', uuid: meta.tableUuid },
+            { type: 'assert-current-schema-id', currentSchemaId: current.schemaId },
+          ],
+          [
+            { action: 'add-schema', schema: next.schema, lastColumnId: next.lastColumnId },
+            { action: 'set-current-schema', schemaId: -1 },
+          ],
+        );
+        s.retireWriter();
+        s.loaded = { ...(s.loaded as NonNullable<TableSink['loaded']>), metadata: res.metadata, metadataLocation: res.metadataLocation };
+        this.d.log.info({ table: s.name, added: next.added, schemaId: currentSchema(res.metadata).schemaId }, 'added columns');
+        break;
+      } catch (err) {
+        if (!isFloeError(err, 'COMMIT_CONFLICT') || attempt >= 5) throw err;
+        s.retireWriter();
+        s.loaded = await this.d.ops.load(s.ident);
+      }
+    }
+    s.evolved.add(schemaId);
   }
 
   private appendRow(m: Mapping, s: TableSink, r: KafkaRecord, key: string, decoded: DecodedRecord): Promise<void> | void {

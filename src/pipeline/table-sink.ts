@@ -31,7 +31,8 @@ interface PendingBatch {
 /** A batch cut from the open one: its offset ranges, its data writer, and a rollup's partial rows. */
 export interface Cut {
   ranges: Range[];
-  writer: TableWriter | undefined;
+  /** The batch's writers: one per table schema the batch saw (the last one open). */
+  writers: TableWriter[];
   /** Records the batch took in (for a rollup, records aggregated, not rows). */
   rows: number;
   partials?: Array<{ [k: string]: Value }>;
@@ -50,6 +51,10 @@ export class TableSink {
   readonly cursor: TableCursor;
   loaded: LoadedTable | undefined;
   private writer: TableWriter | undefined;
+  /** Writers of this batch closed to new rows because the table's schema changed under them. */
+  private retired: TableWriter[] = [];
+  /** Writer schema ids already checked against the table for columns to add. */
+  readonly evolved = new Set<number>();
   private rows = 0;
   private bytes = 0;
   private pending: PendingBatch | undefined;
@@ -102,6 +107,15 @@ export class TableSink {
     this.bytes += this.aggregator.bufferedBytes - before;
   }
 
+  /**
+   * The table's schema changed (columns added): rows from now on go to a writer of the new
+   * schema; the open writer's rows stay in this batch, in files of the old schema.
+   */
+  retireWriter(): void {
+    if (this.writer) this.retired.push(this.writer);
+    this.writer = undefined;
+  }
+
   get bufferedBytes(): number {
     return this.bytes;
   }
@@ -116,14 +130,15 @@ export class TableSink {
 
   /** Drops the open batch and any pending one (after a fence or a new assignment). */
   async discard(): Promise<void> {
-    const w = this.writer;
+    const ws = [...this.retired, ...(this.writer ? [this.writer] : [])];
     this.writer = undefined;
+    this.retired = [];
     this.rows = 0;
     this.bytes = 0;
     this.aggregator?.clear();
     const p = this.pending;
     this.pending = undefined;
-    await w?.abort().catch(() => undefined);
+    for (const w of ws) await w.abort().catch(() => undefined);
     if (p) for (const f of p.files) await this.ctx.io.delete(f.filePath).catch(() => undefined);
   }
 
@@ -137,8 +152,9 @@ export class TableSink {
     if (this.rows === 0 && !offsetsOnly) return undefined;
     const ranges = this.cursor.cut(positions);
     if (ranges.length === 0) return undefined;
-    const cut: Cut = { ranges, writer: this.writer, rows: this.rows, ...(this.aggregator ? { partials: this.aggregator.drain() } : {}) };
+    const cut: Cut = { ranges, writers: [...this.retired, ...(this.writer ? [this.writer] : [])], rows: this.rows, ...(this.aggregator ? { partials: this.aggregator.drain() } : {}) };
     this.writer = undefined;
+    this.retired = [];
     this.rows = 0;
     this.bytes = 0;
     return cut;
@@ -146,17 +162,19 @@ export class TableSink {
 
   /** Closes a cut batch's files and makes it the pending batch. */
   async seal(cut: Cut): Promise<void> {
-    let writer = cut.writer;
+    const writers = cut.writers;
     if (cut.partials?.length) {
       // A rollup batch: its partial rows, written now (the aggregation ran as records came).
-      writer = new TableWriter((this.loaded as LoadedTable).metadata, this.ctx.io, this.ctx.writer);
+      const writer = new TableWriter((this.loaded as LoadedTable).metadata, this.ctx.io, this.ctx.writer);
       for (const row of cut.partials) {
         const r = writer.write(row);
         if (r) await r;
       }
+      writers.push(writer);
     }
     const sealStart = Date.now();
-    const files = writer ? await writer.close() : [];
+    const files = [];
+    for (const w of writers) files.push(...(await w.close()));
     for (const f of files) {
       this.ctx.metrics.filesWritten.inc({ table: this.name });
       this.ctx.metrics.bytesWritten.inc({ table: this.name }, f.fileSizeInBytes);

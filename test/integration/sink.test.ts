@@ -331,3 +331,74 @@ test('a new table whose first record has a writer schema with no Iceberg form: t
     await svc.stop();
   }
 });
+
+test('schemaEvolution add-columns: a writer schema with new fields (top level and in a struct) adds them to the table; older writers keep landing with nulls', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 180_000 }, async () => {
+  const run = uniqueName('evolve');
+  const topic = `${run}-events`;
+  const kafka = new kafkajs.Kafka({ clientId: 'sink-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+  const registry = new RegistryClient({ url: stack.registryUrl });
+  const customer = (extra: object[] = []) => ({ type: 'record', name: 'Customer', fields: [{ name: 'name', type: 'string' }, ...extra] });
+  const v1 = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'customer', type: customer() }] };
+  const v2 = {
+    type: 'record',
+    name: 'Event',
+    fields: [
+      { name: 'id', type: 'long' },
+      { name: 'customer', type: customer([{ name: 'tier', type: ['null', 'int'], default: null }]) },
+      { name: 'note', type: ['null', 'string'], default: null },
+    ],
+  };
+  const id1 = await registry.register(`${topic}-value`, JSON.stringify(v1));
+  const id2 = await registry.register(`${topic}-value`, JSON.stringify(v2));
+  const config = parseConfig(
+    stackConfig({ group: run, extra: 'commit: { interval: 1s }\n', mappings: `  - topics: [${topic}]\n    table: ${run}.events\n    schemaEvolution: add-columns\n` }),
+    'evolve.yaml',
+  );
+  const producer = kafka.producer();
+  await producer.connect();
+  const send = (schemaId: number, schema: object, values: object[]) => producer.send({ topic, messages: values.map((v) => ({ value: frame(schemaId, avroType(schema).toBuffer(v)) })) });
+  const svc = await runService(config, createLogger({ level: 'error' }));
+  try {
+    const catalog = new RestCatalog({ uri: stack.restUrl });
+    await send(id1, v1, [1, 2, 3].map((i) => ({ id: BigInt(i), customer: { name: `c${i}` } })));
+    assert.equal(await waitForRows(catalog, `${run}.events`, 3), 3);
+    const before = await tableSchema(`${run}.events`);
+    // In one batch: v1 rows (open in a writer of the old schema when v2 arrives), v2 rows, and
+    // an older producer's v1 rows after the table has the new columns.
+    await producer.send({
+      topic,
+      messages: [
+        ...[9, 10].map((i) => ({ value: frame(id1, avroType(v1).toBuffer({ id: BigInt(i), customer: { name: `c${i}` } })) })),
+        ...[4, 5, 6].map((i) => ({ value: frame(id2, avroType(v2).toBuffer({ id: BigInt(i), customer: { name: `c${i}`, tier: i }, note: `n${i}` })) })),
+        ...[7, 8].map((i) => ({ value: frame(id1, avroType(v1).toBuffer({ id: BigInt(i), customer: { name: `c${i}` } })) })),
+      ],
+    });
+    assert.equal(await waitForRows(catalog, `${run}.events`, 10), 10);
+    const after = await tableSchema(`${run}.events`);
+    const maxBefore = Math.max(...before.fields.flatMap((f) => [f.id, ...(f.type.type === 'struct' ? f.type.fields.map((x) => x.id) : [])]));
+    const note = after.fields.find((f) => f.name === 'note');
+    const cust = after.fields.find((f) => f.name === 'customer');
+    const tier = cust?.type.type === 'struct' ? cust.type.fields.find((f) => f.name === 'tier') : undefined;
+    assert.ok(note && tier, 'note and customer.tier were added');
+    assert.ok(note.id > maxBefore && tier.id > maxBefore && note.id !== tier.id, 'with fresh ids');
+    assert.deepEqual([note.required, tier.required, note.type, tier.type], [false, false, { type: 'string' }, { type: 'int' }]);
+    assert.deepEqual(
+      before.fields.map((f) => [f.id, f.name]),
+      after.fields.filter((f) => f.name !== 'note').map((f) => [f.id, f.name]),
+      'the old columns keep their ids',
+    );
+    const rows = (await trinoQuery(`SELECT id, customer.name AS name, customer.tier AS tier, note FROM iceberg."${run}".events ORDER BY id`)).rows;
+    assert.deepEqual(
+      rows.map((r) => [Number(r.id), r.name, r.tier ?? null, r.note ?? null]),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => [i, `c${i}`, i >= 4 && i <= 6 ? i : null, i >= 4 && i <= 6 ? `n${i}` : null]),
+    );
+    assert.equal(await catalog.tableExists(parseIdent(`${run}.events_dlq`)), false, 'nothing dead-lettered');
+  } finally {
+    await producer.disconnect();
+    await svc.stop();
+  }
+});

@@ -302,6 +302,8 @@ test('examples/floe.yaml is a valid config, with its rollup mapping too', () => 
   one(text.replace('compact: { every: 10m,', 'compact: { every: 0s,'), /mappings\[3\]\.rollup\.compact\.every: '0s' is too short; the minimum is 1s/);
   one(text.replace('minFiles: 8', 'minFiles: 1'), /mappings\[3\]\.rollup\.compact\.minFiles: /);
   one(text.replace('view: { name: shop.revenue_per_minute_totals, catalog: iceberg }', 'view: yes'), /mappings\[3\]\.rollup\.view: expected false or \{name, catalog\}/);
+  assert.match(text, /^ {4}mode: rollup\n {4}rollup:$/m);
+  one(text.replace(/^ {4}mode: rollup$/m, '    mode: rollup\n    schemaEvolution: add-columns'), /mappings\[3\]\.schemaEvolution: a rollup table's columns come from its rollup section/);
 });
 
 test('partition expressions parse back to what they say, in either spelling', () => {
