@@ -18,7 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { frame } from '../src/decode/index.js';
 import { parseIdent } from '../src/iceberg/index.js';
-import { compactRollup } from '../src/rollup/index.js';
+import { compactTable } from '../src/maintenance/index.js';
 import { trinoQuery } from '../test/helpers/engines.js';
 import { stackOps } from '../test/helpers/iceberg.js';
 import { order, orderTopic } from '../test/helpers/orders.js';
@@ -135,7 +135,7 @@ mappings:
   // question after `floe compact` combined the partial rows (DESIGN §5 maintenance).
   const files = async () => Number((await trinoQuery(`SELECT count(DISTINCT "$path") AS f FROM iceberg.bench.${run}_rollup`)).rows[0]?.f);
   const filesBefore = await files();
-  const c = await compactRollup(stackOps(), parseIdent(rollupTable), { groups: ['merchant'], measures: [{ name: 'count', fn: 'count' }, { name: 'revenue', fn: 'sum' }], minFiles: 2 });
+  const c = await compactTable(stackOps(), parseIdent(rollupTable), { combine: { groups: ['merchant'], measures: [{ name: 'count', fn: 'count' }, { name: 'revenue', fn: 'sum' }] }, minFiles: 2 });
   const tCompacted = await timed(question(perMinute.rollup));
   log(`after floe compact: ${c.rowsIn} rows in ${filesBefore} files → ${c.rowsOut} rows in ${await files()} files; trino ${tCompacted.ms.toFixed(0)} ms (cpu ${tCompacted.cpuMs} ms), speedup ${(tRaw.ms / tCompacted.ms).toFixed(1)}`);
   console.log(

@@ -8,7 +8,7 @@ import { topicOffsets } from './kafka/consumer.js';
 import { storedOffsets } from './commit/index.js';
 import { ancestors, branchHead } from './spec/metadata.js';
 import { parseIdent } from './iceberg/index.js';
-import { compactRollup, rollupColumns } from './rollup/index.js';
+import { compactTable, rollupColumns } from './maintenance/index.js';
 import { buildMapping, checkRollupWithRegistry, defaultDeadLetterTable } from './pipeline/index.js';
 import { registerCatalogCommand } from '../catalog/index.js';
 
@@ -122,10 +122,10 @@ export function buildCli(): Command {
 
   program
     .command('compact')
-    .description('rollup maintenance: combine the partial rows of small files into one row per window and group; safe while `floe run` writes')
+    .description("compaction: rewrite each partition's small files as fewer files (a rollup's partial rows combined into one row per window and group); safe while `floe run` writes")
     .addOption(configOption())
-    .option('--table <name>', 'only this rollup table')
-    .option('--min-files <n>', 'rewrite a partition once it has this many files', '4')
+    .option('--table <name>', 'only this table (one a mapping writes)')
+    .option('--min-files <n>', 'rewrite a partition once it has this many small files', '4')
     .option('--max-rows <n>', 'input rows per commit at most (bounds memory)', '1000000')
     .action(async (opts: { config: string; table?: string; minFiles: string; maxRows: string }) => {
       const config = configOrExit(opts.config);
@@ -139,20 +139,25 @@ export function buildCli(): Command {
       };
       const minFiles = count('--min-files', opts.minFiles, 2);
       const maxRows = count('--max-rows', opts.maxRows, 1);
-      const targets = config.mappings.filter((m) => m.mode === 'rollup' && m.rollup && (!opts.table || m.table === opts.table));
-      if (!targets.length) {
-        process.stderr.write(opts.table ? `--table: no rollup mapping writes ${opts.table}\n` : 'no rollup mappings in the config: nothing to compact\n');
-        process.exit(opts.table ? 2 : 0);
+      // Every table a mapping writes (routes too), with its mapping's kind: combine or bin-pack.
+      const targets = new Map<string, ReturnType<typeof rollupColumns> | undefined>();
+      for (const m of config.mappings) {
+        const tables = m.route ? [...Object.values(m.route.tables), ...(m.route.default ? [m.route.default] : [])] : [m.table];
+        for (const t of tables) if (!opts.table || t === opts.table) targets.set(t, m.mode === 'rollup' && m.rollup ? rollupColumns(m.rollup) : undefined);
+      }
+      if (opts.table && !targets.size) {
+        process.stderr.write(`--table: no mapping writes ${opts.table}\n`);
+        process.exit(2);
       }
       const c = await createClients(config, createLogger({ level: 'warn' }), { embeddedPort: 0 });
-      for (const m of targets) {
-        const r = m.rollup as NonNullable<typeof m.rollup>;
+      const writer = { targetFileBytes: config.writer.targetFileSize, compression: config.writer.compression, rowGroupRows: config.writer.rowGroupSize };
+      for (const [table, combine] of targets) {
         try {
-          const res = await compactRollup(c.ops, parseIdent(m.table), { ...rollupColumns(r), minFiles, maxRows }, (msg) => console.log(msg));
-          console.log(`${m.table}: ${res.partitions} partitions rewritten, ${res.filesIn} files → ${res.filesOut}, ${res.rowsIn} rows → ${res.rowsOut}`);
+          const res = await compactTable(c.ops, parseIdent(table), { ...(combine ? { combine } : {}), minFiles, maxRows, writer }, (msg: string) => console.log(msg));
+          console.log(`${table}: ${res.partitions} partitions rewritten, ${res.filesIn} files → ${res.filesOut}, ${res.rowsIn} rows → ${res.rowsOut}`);
         } catch (err) {
           if (!isFloeError(err, 'NOT_FOUND')) throw err;
-          console.log(`${m.table}: not created yet`);
+          console.log(`${table}: not created yet`);
         }
       }
       await c.close();

@@ -12,7 +12,7 @@ import { createKafka } from './kafka/consumer.js';
 import { Metrics, createLogger, startOpsServer, type Logger } from './observability/index.js';
 import { Pipeline } from './pipeline/index.js';
 import { closeSharedEncoders } from './parquet/index.js';
-import { RollupMaintainer } from './rollup/index.js';
+import { Maintainer } from './maintenance/index.js';
 
 export interface Clients {
   catalog: RestCatalog;
@@ -129,7 +129,11 @@ export async function runService(config: FloeConfig, log = createLogger()): Prom
   });
   log.info({ url: ops.url, mappings: config.mappings.length, ...(c.embeddedCatalogUrl ? { catalog: c.embeddedCatalogUrl } : {}) }, 'floe started');
   await pipeline.start();
-  const maintainer = new RollupMaintainer(c.ops, config.mappings, log.child({ component: 'maintenance' }), metrics);
+  const maintainer = new Maintainer(c.ops, config.mappings, log.child({ component: 'maintenance' }), metrics, {
+    targetFileBytes: config.writer.targetFileSize,
+    compression: config.writer.compression,
+    rowGroupRows: config.writer.rowGroupSize,
+  });
   maintainer.start();
   return {
     url: ops.url,

@@ -85,18 +85,6 @@ const rollupSchema = z
         message: 'expected false or {name, catalog}',
       })
       .default({ catalog: 'iceberg' }),
-    /**
-     * Maintenance in the service (as `floe compact`): every `every` (with jitter), partitions
-     * with at least minFiles files have their partial rows combined. Off when absent.
-     */
-    compact: z
-      .object({
-        every: duration(1000),
-        minFiles: z.number().int().min(2).default(8),
-        maxRows: z.number().int().min(1).default(1_000_000),
-      })
-      .strict()
-      .optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -134,6 +122,18 @@ export const mappingSchema = z
       .strict()
       .optional(),
     autoCreate: z.boolean().default(true),
+    /**
+     * Compaction in the service (as `floe compact`): every `every` (with jitter), partitions with
+     * at least minFiles small files are rewritten (a rollup's partial rows combined). Off when absent.
+     */
+    compact: z
+      .object({
+        every: duration(1000),
+        minFiles: z.number().int().min(2).default(8),
+        maxRows: z.number().int().min(1).default(1_000_000),
+      })
+      .strict()
+      .optional(),
     /** Iceberg table properties set when Floe creates the table (e.g. commit.manifest.min-count-to-merge). */
     tableProperties: z
       .record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()], { message: 'expected a string, number or boolean value' }).transform(String))

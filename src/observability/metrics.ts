@@ -24,8 +24,8 @@ export class Metrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
     registers: [this.registry],
   });
-  readonly compactions = new Counter({ name: 'floe_rollup_compactions_total', help: 'Rollup compactions run by the service, by table and outcome (rewritten, nothing, conflict, error)', labelNames: ['table', 'outcome'], registers: [this.registry] });
-  readonly compactedRows = new Counter({ name: 'floe_rollup_compacted_rows_total', help: 'Partial rows read by rollup compactions (in) and rows written (out), by table', labelNames: ['table', 'direction'], registers: [this.registry] });
+  readonly compactions = new Counter({ name: 'floe_compactions_total', help: 'Compactions run by the service, by table and outcome (rewritten, nothing, conflict, error)', labelNames: ['table', 'outcome'], registers: [this.registry] });
+  readonly compactedRows = new Counter({ name: 'floe_compacted_rows_total', help: 'Rows read by compactions (in) and written (out; fewer for a rollup, whose partial rows are combined), by table', labelNames: ['table', 'direction'], registers: [this.registry] });
   readonly filesWritten = new Counter({ name: 'floe_data_files_written_total', help: 'Parquet data files written, by table', labelNames: ['table'], registers: [this.registry] });
   readonly bytesWritten = new Counter({ name: 'floe_data_bytes_written_total', help: 'Parquet bytes written, by table', labelNames: ['table'], registers: [this.registry] });
   readonly lag = new Gauge({ name: 'floe_partition_lag_records', help: 'Log end offset minus the table offset, by table, topic and partition', labelNames: ['table', 'topic', 'partition'], registers: [this.registry] });

@@ -297,10 +297,10 @@ test('examples/floe.yaml is a valid config, with its rollup mapping too', () => 
   const text = head + '# Rollup (issue 7)' + rollup.replace(/^ {2}# ( {2}|- )/gm, (_, x: string) => `  ${x}`);
   const withRollup = parseConfig(text, 'floe.yaml', {});
   assert.equal(withRollup.mappings[3]?.mode, 'rollup');
-  assert.deepEqual(withRollup.mappings[3]?.rollup?.compact, { every: 600_000, minFiles: 8, maxRows: 1_000_000 });
+  assert.deepEqual(withRollup.mappings[3]?.compact, { every: 600_000, minFiles: 8, maxRows: 1_000_000 });
   assert.deepEqual(withRollup.mappings[3]?.rollup?.view, { name: 'shop.revenue_per_minute_totals', catalog: 'iceberg' });
-  one(text.replace('compact: { every: 10m,', 'compact: { every: 0s,'), /mappings\[3\]\.rollup\.compact\.every: '0s' is too short; the minimum is 1s/);
-  one(text.replace('minFiles: 8', 'minFiles: 1'), /mappings\[3\]\.rollup\.compact\.minFiles: /);
+  one(text.replace('compact: { every: 10m, minFiles: 8, maxRows', 'compact: { every: 0s, minFiles: 8, maxRows'), /mappings\[3\]\.compact\.every: '0s' is too short; the minimum is 1s/);
+  one(text.replace('minFiles: 8, maxRows', 'minFiles: 1, maxRows'), /mappings\[3\]\.compact\.minFiles: /);
   one(text.replace('view: { name: shop.revenue_per_minute_totals, catalog: iceberg }', 'view: yes'), /mappings\[3\]\.rollup\.view: expected false or \{name, catalog\}/);
   assert.match(text, /^ {4}mode: rollup\n {4}rollup:$/m);
   one(text.replace(/^ {4}mode: rollup$/m, '    mode: rollup\n    schemaEvolution: add-columns'), /mappings\[3\]\.schemaEvolution: a rollup table's columns come from its rollup section/);

@@ -1,11 +1,12 @@
 /**
- * `floe compact` (rollup maintenance, DESIGN §5) against the stack: a rollup table written by a
- * running `floe run` (1 s commits) is compacted while records keep coming, and four more
- * compactions are killed with SIGKILL part-way; then once more with the sink stopped, and the sink is
- * started again on more records. Trino's per-(window, merchant) totals equal the produced events
- * at the end; the last compaction leaves one row per (window, merchant) and one file per
- * partition; every replace snapshot carries its parent's offset map; the restarted sink goes on
- * from there (no record counted twice).
+ * Compaction (`floe compact` and a mapping's `compact` in the service) against the stack, while
+ * `floe run` (1 s commits) writes the same tables:
+ * - a rollup table compacted by the CLI during a wave of records, four compactions killed with
+ *   SIGKILL part-way, one with the sink stopped, then the sink restarted on more records: Trino's
+ *   per-(window, merchant) totals equal the produced events, one row per group after the last
+ *   compaction, every replace snapshot carries its parent's offset map;
+ * - two instances compacting a rollup table in the service while they write it;
+ * - an append table compacted in the service: fewer files, every order once.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,19 +43,21 @@ function compact(config: string, args: string[] = [], killAfterMs?: number): Pro
  * A topic of orders, a rollup mapping on it (`rollupExtra` added to its rollup section), the
  * producer of waves of orders with what the rollup must hold, and waits on the table's offsets.
  */
-async function fixture(prefix: string, rollupExtra = '') {
+async function fixture(prefix: string, rollupExtra = '', kind: 'rollup' | 'append' = 'rollup') {
   const run = uniqueName(prefix);
   const topic = run;
   const ns = run;
   const table = `${ns}.revenue`;
   const { kafka, schemaId, type } = await orderTopic(topic, 2, 'floe-compact-test');
-  const dir = `${ROOT}/.stack/rollup-compact/${run}`;
+  const dir = `${ROOT}/.stack/compact/${run}`;
   const config = writeConfig(
     dir,
     stackConfig({
       group: run,
       extra: 'commit:\n  interval: 1s\n',
-      mappings: `  - topics: [${topic}]
+      mappings:
+        kind === 'rollup'
+          ? `  - topics: [${topic}]
     table: ${table}
     mode: rollup
     rollup:
@@ -62,6 +65,11 @@ async function fixture(prefix: string, rollupExtra = '') {
       window: 1m
       groupBy: [merchant]
       measures: [count, sum(amount) as revenue, min(amount) as lo, max(event_time) as last_event]
+${rollupExtra}`
+          : `  - topics: [${topic}]
+    table: ${table}
+    partitionBy: ["bucket(2, order_id)"]
+    kafkaColumns: [partition, offset]
 ${rollupExtra}`,
     }),
   );
@@ -180,8 +188,8 @@ test('floe compact: partial rows combined while the sink writes, through SIGKILL
   t.diagnostic(`${state.produced} events, ${expected.size} groups, ${snapshots} snapshots (${replaces} replace); last compaction: ${c3.out.trim().split('\n').at(-1) ?? ''}`);
 });
 
-test('rollup.compact in the service: two instances compact their table every 2 s while they write it; totals exact, offsets carried', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 300_000 }, async (t) => {
-  const { dir, config, expected, state, wave, until, check, close } = await fixture('autocompact', '      compact: { every: 2s, minFiles: 3 }\n');
+test('compact in the service (a rollup mapping): two instances compact their table every 2 s while they write it; totals exact, offsets carried', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 300_000 }, async (t) => {
+  const { dir, config, expected, state, wave, until, check, close } = await fixture('autocompact', '    compact: { every: 2s, minFiles: 3 }\n');
   const sinks = [spawnFloe(config, `${dir}/a.log`), spawnFloe(config, `${dir}/b.log`)];
   try {
     for (let w = 0; w < 4; w++) await wave();
@@ -195,8 +203,39 @@ test('rollup.compact in the service: two instances compact their table every 2 s
   const { snapshots, replaces } = await check();
   assert.ok(replaces >= 1, `${replaces} replace snapshots`);
   const logs = ['a', 'b'].map((n) => readFileSync(`${dir}/${n}.log`, 'utf8'));
-  const compacted = logs.map((l) => (l.match(/rollup compacted/g) ?? []).length);
+  const compacted = logs.map((l) => (l.match(/"msg":"compacted"/g) ?? []).length);
   assert.ok(compacted[0]! + compacted[1]! >= 1, 'the instances logged their compactions');
-  assert.ok(!logs.some((l) => /rollup compaction failed/.test(l)), 'no compaction failed (losing a race is not a failure)');
+  assert.ok(!logs.some((l) => /compaction failed/.test(l)), 'no compaction failed (losing a race is not a failure)');
   t.diagnostic(`${state.produced} events, ${expected.size} groups, ${snapshots} snapshots (${replaces} replace); compactions logged per instance: ${compacted.join(', ')}`);
 });
+
+test('compact in the service (an append table): small files bin-packed while the sink writes; every row once, offsets carried', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 300_000 }, async (t) => {
+  const { tbl, dir, config, expected, state, wave, until, close, table } = await fixture('appendcompact', '    compact: { every: 2s, minFiles: 3 }\n', 'append');
+  const sink = spawnFloe(config, `${dir}/a.log`);
+  try {
+    for (let w = 0; w < 4; w++) await wave();
+    await until(state.produced);
+    await sleep(5000); // a few more ticks on the last files
+  } finally {
+    sink.kill('SIGTERM');
+    await new Promise((r) => sink.once('close', r));
+  }
+  await close();
+  const total = [...expected.values()].reduce((a, e) => a + e.sum, 0n);
+  const [r] = (await trinoQuery(`SELECT count(*) AS n, count(DISTINCT order_id) AS d, sum(amount) AS s, count(DISTINCT "$path") AS files, count(DISTINCT CAST(_kafka."partition" AS varchar) || ':' || CAST(_kafka."offset" AS varchar)) AS records FROM ${tbl}`)).rows;
+  assert.deepEqual([Number(r?.n), Number(r?.d), Number(r?.records), String(r?.s)], [state.produced, state.produced, state.produced, cents(total)], 'every produced order once, with its Kafka position');
+  const meta = (await stackCatalog().loadTable(parseIdent(table))).metadata;
+  const chain = [...ancestors(meta, branchHead(meta))];
+  const replaces = chain.filter((s) => s.summary.operation === 'replace');
+  const appends = chain.filter((s) => s.summary.operation === 'append' && Number(s.summary['added-data-files'] ?? 0) > 0);
+  assert.ok(replaces.length >= 1, `${replaces.length} replace snapshots`);
+  for (const s of replaces) {
+    const parent = chain.find((p) => p.snapshotId === s.parentSnapshotId);
+    assert.equal(s.summary[`floe.offsets.${table.split('.')[0] as string}`], parent?.summary[`floe.offsets.${table.split('.')[0] as string}`], 'offsets carried');
+    assert.equal(s.summary['added-records'], s.summary['deleted-records'], 'a bin-pack keeps the rows');
+  }
+  const written = appends.reduce((n, s) => n + Number(s.summary['added-data-files']), 0);
+  assert.ok(Number(r?.files) < written, `fewer files (${String(r?.files)}) than the sink wrote (${written})`);
+  t.diagnostic(`${state.produced} orders; the sink wrote ${written} files in ${appends.length} commits; ${replaces.length} compactions; ${String(r?.files)} files now`);
+});
+

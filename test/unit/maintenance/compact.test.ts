@@ -1,57 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { LocalFileIO } from '../../../src/io/local.js';
-import { TableWriter } from '../../../src/iceberg/index.js';
-import { combineRows, readRows, type Row } from '../../../src/rollup/index.js';
-import { newTableMetadata } from '../../../src/spec/create.js';
+import { combineRows } from '../../../src/maintenance/index.js';
+import type { Row } from '../../../src/parquet/read.js';
 import type { Schema } from '../../../src/spec/types.js';
-import { uuidToBytes } from '../../../src/spec/values.js';
-
-const ALL: Schema = {
-  schemaId: 0,
-  fields: [
-    { id: 1, name: 'l', required: false, type: { type: 'long' } },
-    { id: 2, name: 'i', required: false, type: { type: 'int' } },
-    { id: 3, name: 'd', required: false, type: { type: 'date' } },
-    { id: 4, name: 'tz', required: false, type: { type: 'timestamptz' } },
-    { id: 5, name: 'ts', required: false, type: { type: 'timestamp' } },
-    { id: 6, name: 'tm', required: false, type: { type: 'time' } },
-    { id: 7, name: 'dec', required: false, type: { type: 'decimal', precision: 38, scale: 2 } },
-    { id: 8, name: 'dbl', required: false, type: { type: 'double' } },
-    { id: 9, name: 'flt', required: false, type: { type: 'float' } },
-    { id: 10, name: 's', required: false, type: { type: 'string' } },
-    { id: 11, name: 'b', required: false, type: { type: 'boolean' } },
-    { id: 12, name: 'u', required: false, type: { type: 'uuid' } },
-    { id: 13, name: 'bin', required: false, type: { type: 'binary' } },
-    { id: 14, name: 'fx', required: false, type: { type: 'fixed', length: 3 } },
-  ],
-};
-
-test('readRows gives back exactly what TableWriter wrote, every flat type, nulls and extremes', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'floe-compact-'));
-  try {
-    const io = new LocalFileIO();
-    const meta = newTableMetadata({ schema: ALL, location: `file://${dir}` });
-    const rows: Row[] = [
-      { l: -(1n << 63n), i: -(2 ** 31), d: -719162, tz: -62135596800000000n, ts: 1n, tm: 0n, dec: -(10n ** 38n) + 1n, dbl: -0.5, flt: 1.5, s: 'é', b: false, u: '00000000-0000-0000-0000-000000000001', bin: Uint8Array.from([0]), fx: Uint8Array.from([1, 2, 3]) },
-      { l: (1n << 63n) - 1n, i: 2 ** 31 - 1, d: 2932896, tz: 253402300799999999n, ts: -1n, tm: 86399999999n, dec: 10n ** 38n - 1n, dbl: 1e300, flt: -2, s: '', b: true, u: 'ffffffff-ffff-ffff-ffff-ffffffffffff', bin: new Uint8Array(0), fx: Uint8Array.from([255, 0, 7]) },
-      Object.fromEntries(ALL.fields.map((f) => [f.name, null])),
-      { l: 5n, i: 6, d: 20000, tz: 1795597320123456n, ts: 1795597320123457n, tm: 3723000001n, dec: -12345n, dbl: 0.1, flt: 0.25, s: 'merchant-0757', b: null, u: null, bin: null, fx: null },
-    ];
-    const w = new TableWriter(meta, io);
-    for (const r of rows) await w.write(r);
-    const [file] = await w.close();
-    const back = readRows(await io.read(file!.filePath), ALL);
-    const norm = (r: Row) => ({ ...r, u: typeof r.u === 'string' ? uuidToBytes(r.u) : r.u });
-    assert.deepEqual(back.map(norm), rows.map(norm));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
 
 const ROLLUP: Schema = {
   schemaId: 0,

@@ -1,26 +1,28 @@
 /**
- * Rollup maintenance (DESIGN §5): the partial rows of a rollup table's small files are combined
- * into one row per (window, group) and written as new files, which replace the old ones in one
- * `replace` snapshot that carries the sink's offset maps forward. Exact by construction: the
- * combination of partial rows is associative (sum of counts and sums, min of mins, max of
- * maxes), so a combined row plus any partial row that arrives later combines to the same total.
- * No window needs to be closed for that; late events just add new partial rows again.
+ * Compaction (DESIGN §5 maintenance, §6 small files): a partition's small files are read and
+ * written again as fewer files, which replace them in one `replace` snapshot that carries the
+ * sink's offset maps forward.
+ * - Append tables: rows unchanged (bin-packing); files smaller than 3/4 of the target size count.
+ * - Rollup tables (`combine`): the partial rows are combined into one row per (window, group).
+ *   Exact by construction: the combination is associative (sum of counts and sums, min of mins,
+ *   max of maxes), so a combined row plus any partial row that arrives later combines to the
+ *   same total. No window needs to be closed; late events just add new partial rows again.
  *
  * Bounded: one commit per partition, at most `maxRows` input rows each (files are picked oldest
- * first until the budget is reached; the rest wait for the next run).
+ * first until the budget is reached; the rest wait for the next run). Append rows are streamed
+ * into the writer file by file; a rollup's rows are held to be combined.
  */
-import { readParquet } from 'parquet-wasm/node';
-import { tableFromIPC, type Vector } from 'apache-arrow';
 import type { RollupConfig } from '../config/mapping.js';
 import { FloeError, isFloeError } from '../errors.js';
-import { TableWriter, decodeManifest, decodeManifestList, type LoadedTable, type TableIdent, type TableOps } from '../iceberg/index.js';
+import { TableWriter, decodeManifest, decodeManifestList, type LoadedTable, type TableIdent, type TableOps, type TableWriterOptions } from '../iceberg/index.js';
 import type { DataFile } from '../spec/data-file.js';
 import { branchHead, currentSchema, defaultSpec, type TableMetadata } from '../spec/metadata.js';
 import { partitionType } from '../spec/partition.js';
-import { isPrimitive, type PrimitiveType, type Schema, type Value } from '../spec/types.js';
+import type { PrimitiveType, Schema, Value } from '../spec/types.js';
+import { readDataFile, type Row } from '../parquet/read.js';
 import { comparatorFor } from '../spec/values.js';
 
-export type Row = { [k: string]: Value };
+export type { Row } from '../parquet/read.js';
 
 export interface MeasureColumn {
   name: string;
@@ -28,13 +30,20 @@ export interface MeasureColumn {
 }
 
 export interface CompactOptions {
-  /** Group-by columns (the table's), after window_start and window_end. */
-  groups: readonly string[];
-  measures: readonly MeasureColumn[];
-  /** A partition is rewritten once it has this many files (default 4). */
+  /** A rollup table's columns: its partial rows are combined. Absent: an append table, rows kept. */
+  combine?: Pick<CombineColumns, 'groups' | 'measures'>;
+  /** A partition is rewritten once it has this many (small) files (default 4). */
   minFiles?: number;
   /** Input rows per commit at most (default 1,000,000). */
   maxRows?: number;
+  /** The writer's settings for the new files (their target size also says which files are small). */
+  writer?: TableWriterOptions;
+}
+
+export interface CombineColumns {
+  /** Group-by columns (the table's), after window_start and window_end. */
+  groups: readonly string[];
+  measures: readonly MeasureColumn[];
 }
 
 export interface CompactResult {
@@ -47,54 +56,12 @@ export interface CompactResult {
 }
 
 /** The table's group and measure columns, as a mapping's rollup section names them. */
-export function rollupColumns(r: Pick<RollupConfig, 'groupBy' | 'measures'>): Pick<CompactOptions, 'groups' | 'measures'> {
+export function rollupColumns(r: Pick<RollupConfig, 'groupBy' | 'measures'>): CombineColumns {
   return { groups: r.groupBy.map((g) => g.split('.').at(-1) as string), measures: r.measures.map(({ name, fn }) => ({ name, fn })) };
 }
 
 const LONG_MAX = (1n << 63n) - 1n;
 const LONG_MIN = -(1n << 63n);
-
-/** Reads a data file of flat primitive columns into rows of Floe's values, exactly (µs, unscaled decimals). */
-export function readRows(bytes: Uint8Array, schema: Schema): Row[] {
-  const table = tableFromIPC(readParquet(bytes).intoIPCStream());
-  const rows: Row[] = Array.from({ length: table.numRows }, () => ({}));
-  for (const f of schema.fields) {
-    if (!isPrimitive(f.type)) throw new FloeError('SCHEMA_INVALID', `column ${f.name}: rollup compaction reads flat columns only`);
-    const t = f.type;
-    const col = table.getChild(f.name) as Vector | null;
-    if (!col) throw new FloeError('SCHEMA_INVALID', `column ${f.name} is not in the data file`);
-    let i = 0;
-    for (const d of col.data) {
-      for (let j = 0; j < d.length; j++, i++) {
-        (rows[i] as Row)[f.name] = d.getValid(j) ? valueAt(t, d.values as ArrayLike<unknown>, d.offset + j, () => col.get(i) as Value) : null;
-      }
-    }
-  }
-  return rows;
-}
-
-function valueAt(t: PrimitiveType, values: ArrayLike<unknown>, k: number, get: () => Value): Value {
-  switch (t.type) {
-    case 'timestamp':
-    case 'timestamptz':
-    case 'timestamp_ns':
-    case 'timestamptz_ns':
-    case 'time':
-    case 'long':
-      return values[k] as bigint;
-    case 'date':
-    case 'int':
-      return values[k] as number;
-    case 'decimal': {
-      // 128-bit two's complement, four little-endian 32-bit words.
-      const w = values as Uint32Array;
-      const x = BigInt(w[k * 4] as number) | (BigInt(w[k * 4 + 1] as number) << 32n) | (BigInt(w[k * 4 + 2] as number) << 64n) | (BigInt(w[k * 4 + 3] as number) << 96n);
-      return (w[k * 4 + 3] as number) & 0x80000000 ? x - (1n << 128n) : x;
-    }
-    default:
-      return get();
-  }
-}
 
 function keyPart(v: Value): string {
   if (v === null) return '\u0000';
@@ -107,7 +74,7 @@ function keyPart(v: Value): string {
  * column's range (long, decimal(38)) closes the row and starts another for the same key, as the
  * sink's aggregator does (D13): still exact when read back with GROUP BY.
  */
-export function combineRows(rows: readonly Row[], schema: Schema, opts: Pick<CompactOptions, 'groups' | 'measures'>): Row[] {
+export function combineRows(rows: readonly Row[], schema: Schema, opts: CombineColumns): Row[] {
   const keys = ['window_start', 'window_end', ...opts.groups];
   const typeOf = new Map(schema.fields.map((f) => [f.name, f.type as PrimitiveType]));
   const measures = opts.measures.map((m) => {
@@ -171,16 +138,19 @@ async function liveFiles(ops: TableOps, meta: TableMetadata): Promise<LiveFile[]
   return out;
 }
 
-/** Compacts one rollup table; tables Floe is writing to at the same time are fine (optimistic commits). */
-export async function compactRollup(ops: TableOps, ident: TableIdent, opts: CompactOptions, log: (msg: string) => void = () => undefined): Promise<CompactResult> {
+/** Compacts one table; tables Floe is writing to at the same time are fine (optimistic commits). */
+export async function compactTable(ops: TableOps, ident: TableIdent, opts: CompactOptions, log: (msg: string) => void = () => undefined): Promise<CompactResult> {
   const minFiles = Math.max(2, opts.minFiles ?? 4);
   const maxRows = opts.maxRows ?? 1_000_000;
   const result: CompactResult = { partitions: 0, filesIn: 0, filesOut: 0, rowsIn: 0, rowsOut: 0, snapshots: [] };
   let loaded: LoadedTable = await ops.load(ident);
+  // An append table's files at 3/4 of the target size or more are left as they are.
+  const target = opts.writer?.targetFileBytes ?? Number(loaded.metadata.properties['write.target-file-size-bytes'] ?? 512 * 1024 * 1024);
+  const small = opts.combine ? Infinity : (target * 3) / 4;
   const spec = defaultSpec(loaded.metadata);
   const byPartition = new Map<string, DataFile[]>();
   for (const { file, specId } of await liveFiles(ops, loaded.metadata)) {
-    if (specId !== spec.specId) continue;
+    if (specId !== spec.specId || file.fileSizeInBytes >= small) continue;
     const k = JSON.stringify(file.partition, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
     byPartition.set(k, [...(byPartition.get(k) ?? []), file]);
   }
@@ -196,12 +166,36 @@ export async function compactRollup(ops: TableOps, ident: TableIdent, opts: Comp
     }
     if (picked.length < 2) continue;
     const schema = currentSchema(loaded.metadata);
-    const input: Row[] = [];
-    for (const f of picked) input.push(...readRows(await ops.io.read(f.filePath), schema));
-    const combined = combineRows(input, schema, opts);
-    const w = new TableWriter(loaded.metadata, ops.io);
-    for (const r of combined) await w.write(r);
-    const written = await w.close();
+    const w = new TableWriter(loaded.metadata, ops.io, opts.writer);
+    let rowsIn = 0;
+    let rowsOut = 0;
+    let written: DataFile[] = [];
+    try {
+      if (opts.combine) {
+        const input: Row[] = [];
+        for (const f of picked) input.push(...readDataFile(await ops.io.read(f.filePath), schema));
+        const combined = combineRows(input, schema, opts.combine);
+        for (const r of combined) await w.write(r);
+        [rowsIn, rowsOut] = [input.length, combined.length];
+      } else {
+        for (const f of picked) {
+          for (const r of readDataFile(await ops.io.read(f.filePath), schema)) await w.write(r);
+          rowsIn += f.recordCount;
+        }
+        rowsOut = rowsIn;
+      }
+      written = await w.close();
+    } catch (err) {
+      await w.abort().catch(() => undefined);
+      throw err;
+    }
+    // What the new files hold must be what was read (or combined): else nothing is committed.
+    const out = written.reduce((n, f) => n + f.recordCount, 0);
+    const inFiles = picked.reduce((n, f) => n + f.recordCount, 0);
+    if (out !== rowsOut || rowsIn !== inFiles) {
+      await Promise.all(written.map((f) => ops.io.delete(f.filePath).catch(() => undefined)));
+      throw new FloeError('INTERNAL', `compaction of ${ident.namespace.join('.')}.${ident.name}: ${inFiles} rows in the files, ${rowsIn} read, ${rowsOut} to write, ${out} written; nothing committed`);
+    }
     try {
       const res = await ops.append(ident, {
         files: written,
@@ -222,9 +216,9 @@ export async function compactRollup(ops: TableOps, ident: TableIdent, opts: Comp
     result.partitions++;
     result.filesIn += picked.length;
     result.filesOut += written.length;
-    result.rowsIn += input.length;
-    result.rowsOut += combined.length;
-    log(`${ident.namespace.join('.')}.${ident.name}: ${picked.length} files, ${input.length} rows → ${written.length} files, ${combined.length} rows`);
+    result.rowsIn += rowsIn;
+    result.rowsOut += rowsOut;
+    log(`${ident.namespace.join('.')}.${ident.name}: ${picked.length} files, ${rowsIn} rows → ${written.length} files, ${rowsOut} rows`);
   }
   return result;
 }
