@@ -2,9 +2,10 @@
  * The order events of the demo, the rollup benchmark and tests: Avro, with a decimal amount
  * (refunds negative), an event time in µs and a nested customer.
  */
-import kafkajs from 'kafkajs';
+import type kafkajs from 'kafkajs';
 import { avroType } from '../../src/decode/index.js';
 import { RegistryClient } from '../../src/decode/registry.js';
+import { createTopic } from './kafka.js';
 import { stack } from './stack.js';
 
 export const ORDER_SCHEMA = {
@@ -56,11 +57,7 @@ export function cents(v: bigint): string {
 
 /** Creates `topic` on the stack's Kafka and registers ORDER_SCHEMA as its value schema. */
 export async function orderTopic(topic: string, partitions: number, clientId: string): Promise<{ kafka: kafkajs.Kafka; schemaId: number; type: ReturnType<typeof avroType> }> {
-  const kafka = new kafkajs.Kafka({ clientId, brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  await admin.disconnect();
+  const kafka = await createTopic(topic, partitions, clientId);
   const schemaId = await new RegistryClient({ url: stack.registryUrl }).register(`${topic}-value`, JSON.stringify(ORDER_SCHEMA));
   return { kafka, schemaId, type: avroType(ORDER_SCHEMA) };
 }

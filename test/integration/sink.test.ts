@@ -28,6 +28,7 @@ import { avroSchemaOf, avroValue } from '../helpers/avro-of.js';
 import { canonicalRows } from '../helpers/canonical.js';
 import { sparkQuery, tableSchema, trinoQuery } from '../helpers/engines.js';
 import { stackConfig } from '../helpers/floe.js';
+import { createTopic } from '../helpers/kafka.js';
 import { genRow, prng } from '../helpers/gen-rows.js';
 import { skipUnless, stack, uniqueName } from '../helpers/stack.js';
 
@@ -293,11 +294,7 @@ mappings:
 test('a new table whose first record has a writer schema with no Iceberg form: that record is a dead letter, the next schema creates the table', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 180_000 }, async () => {
   const run = uniqueName('noform');
   const topic = `${run}-events`;
-  const kafka = new kafkajs.Kafka({ clientId: 'sink-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-  await admin.disconnect();
+  const kafka = await createTopic(topic, 1, 'sink-test');
   const registry = new RegistryClient({ url: stack.registryUrl });
   // A union of two non-null types has no Iceberg type: no table can be created from this schema.
   const unionAvro = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'v', type: ['int', 'string'] }] };
@@ -335,11 +332,7 @@ test('a new table whose first record has a writer schema with no Iceberg form: t
 test('schemaEvolution add-columns: a writer schema with new fields (top level and in a struct) adds them to the table; older writers keep landing with nulls', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 180_000 }, async () => {
   const run = uniqueName('evolve');
   const topic = `${run}-events`;
-  const kafka = new kafkajs.Kafka({ clientId: 'sink-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-  await admin.disconnect();
+  const kafka = await createTopic(topic, 1, 'sink-test');
   const registry = new RegistryClient({ url: stack.registryUrl });
   const customer = (extra: object[] = []) => ({ type: 'record', name: 'Customer', fields: [{ name: 'name', type: 'string' }, ...extra] });
   const v1 = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'customer', type: customer() }] };
