@@ -17,6 +17,7 @@ import { RestCatalog, parseIdent } from '../src/iceberg/index.js';
 import { branchHead } from '../src/spec/metadata.js';
 import { parseOffsets } from '../src/commit/index.js';
 import { ROOT, stack, uniqueName } from '../test/helpers/stack.js';
+import { stackS3 } from '../test/helpers/floe.js';
 
 const RECORDS = Number(process.argv[2] ?? 2_000_000);
 const STEADY_S = Number(process.argv[3] ?? 60);
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
     `kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run} }
 registry: { url: "${stack.registryUrl}" }
 catalog: { uri: "${stack.restUrl}" }
-storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
+storage: { s3: ${stackS3} }
 commit: { interval: 1s }
 memoryLimit: 256MiB
 http: { port: ${httpPort} }

@@ -24,6 +24,7 @@ import { stackOps } from '../test/helpers/iceberg.js';
 import { order, orderTopic } from '../test/helpers/orders.js';
 import { ROOT, stack, uniqueName } from '../test/helpers/stack.js';
 import { runFloeUntil, tableHead } from './lib/floe-process.js';
+import { stackS3 } from '../test/helpers/floe.js';
 
 const EVENTS = Number(process.argv[2] ?? 2_000_000);
 const MERCHANTS = Number(process.argv[3] ?? 1_000);
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   const common = (group: string) => `kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${group} }
 registry: { url: "${stack.registryUrl}" }
 catalog: { uri: "${stack.restUrl}" }
-storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
+storage: { s3: ${stackS3} }
 memoryLimit: 256MiB
 commit: { interval: 2s }
 http: { port: 0 }

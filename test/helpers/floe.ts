@@ -3,6 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { ROOT, stack } from './stack.js';
 
+/** The stack's S3 store as a config's `storage.s3` value, in YAML flow style. */
+export const stackS3 = `{ endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} }`;
+
 /**
  * A config file on the stack's Kafka, registry, REST catalog and S3 store. `extra` is YAML put
  * before `mappings:` (commit interval, memory limit...), `kafka` lines added to the kafka section
@@ -17,7 +20,7 @@ ${o.kafka ?? ''}registry:
 catalog:
   uri: ${o.catalogUri ?? stack.restUrl}
 storage:
-  s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} }
+  s3: ${stackS3}
 http:
   port: 0
 ${o.extra ?? ''}mappings:

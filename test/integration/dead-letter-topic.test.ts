@@ -16,6 +16,7 @@ import { createLogger } from '../../src/observability/index.js';
 import { runService } from '../../src/service.js';
 import { DEAD_LETTER_HEADER_PREFIX } from '../../src/pipeline/dead-letter.js';
 import { skipUnless, stack, uniqueName } from '../helpers/stack.js';
+import { stackS3 } from '../helpers/floe.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,7 +47,7 @@ test('dead letters go to a topic with raw bytes and error headers, acknowledged 
     `
 kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
 catalog: { uri: "${stack.restUrl}" }
-storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
+storage: { s3: ${stackS3} }
 commit: { interval: 1s }
 http: { port: 0 }
 mappings:
@@ -149,7 +150,7 @@ test('while the dead-letter topic cannot be written, the table does not commit p
     `
 kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
 catalog: { uri: "${stack.restUrl}" }
-storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
+storage: { s3: ${stackS3} }
 commit: { interval: 1s }
 http: { port: 0 }
 deadLetter: { topic: ${dlqTopic} }

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
 import { pyiceberg } from '../helpers/engines.js';
 import { ROOT, skipUnless, stack, uniqueName } from '../helpers/stack.js';
+import { stackS3 } from '../helpers/floe.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = promisify(execFile);
@@ -38,7 +39,7 @@ test('no catalog section: floe run serves the embedded catalog; PyIceberg reads 
 embeddedCatalog: { dataDir: ./data, port: 0, vendCredentials: true }
 storage:
   warehouse: s3://${stack.s3.bucket}/floe-embedded-tests
-  s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} }
+  s3: ${stackS3}
 commit: { interval: 1s }
 http: { port: 0 }
 mappings:

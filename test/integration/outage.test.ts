@@ -15,6 +15,7 @@ import { runService } from '../../src/service.js';
 import { pyiceberg } from '../helpers/engines.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { skipUnless, stack, uniqueName } from '../helpers/stack.js';
+import { stackS3 } from '../helpers/floe.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const OUTAGE_MS = Number(process.env.FLOE_OUTAGE_MS ?? 30_000);
@@ -35,7 +36,7 @@ test('500 after commit and a 30 s catalog outage lose and duplicate nothing', { 
 kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
 registry: { url: "${stack.registryUrl}" }
 catalog: { uri: "${proxy.url}" }
-storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
+storage: { s3: ${stackS3} }
 commit: { interval: 1s }
 http: { port: 0 }
 mappings: [{ topics: [${run}], table: ${run}.events }]

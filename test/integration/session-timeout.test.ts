@@ -21,6 +21,7 @@ import { runService, type RunningService } from '../../src/service.js';
 import { trinoQuery } from '../helpers/engines.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { skipUnless, stack, uniqueName } from '../helpers/stack.js';
+import { stackS3 } from '../helpers/floe.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -49,7 +50,7 @@ test('a batch longer than the session timeout: the member is replaced, re-plans 
       `
 kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
 catalog: { uri: "${catalogUri}" }
-storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
+storage: { s3: ${stackS3} }
 commit: { interval: 1s }
 http: { port: 0 }
 mappings:

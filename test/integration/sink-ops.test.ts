@@ -16,6 +16,7 @@ import kafkajs from 'kafkajs';
 import { RestCatalog, parseIdent } from '../../src/iceberg/index.js';
 import { branchHead } from '../../src/spec/metadata.js';
 import { ROOT, skipUnless, stack, uniqueName } from '../helpers/stack.js';
+import { stackS3 } from '../helpers/floe.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exec = promisify(execFile);
@@ -48,7 +49,7 @@ test('a running floe: /metrics moves, status prints real offsets and lag, SIGTER
     configPath,
     `kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
 catalog: { uri: "${stack.restUrl}" }
-storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
+storage: { s3: ${stackS3} }
 commit: { interval: 30s }
 http: { port: 0 }
 mappings:

@@ -27,7 +27,7 @@ import { ALL_TYPES, ALL_TYPES_ROWS } from '../helpers/all-types.js';
 import { avroSchemaOf, avroValue } from '../helpers/avro-of.js';
 import { canonicalRows } from '../helpers/canonical.js';
 import { sparkQuery, tableSchema, trinoQuery } from '../helpers/engines.js';
-import { stackConfig } from '../helpers/floe.js';
+import { stackConfig, stackS3 } from '../helpers/floe.js';
 import { createTopic } from '../helpers/kafka.js';
 import { genRow, prng } from '../helpers/gen-rows.js';
 import { skipUnless, stack, uniqueName } from '../helpers/stack.js';
@@ -139,7 +139,7 @@ test('Avro of every type, routing fan-out, dead letters and JSON through the run
 kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
 registry: { url: "${stack.registryUrl}" }
 catalog: { uri: "${stack.restUrl}" }
-storage: { s3: { endpoint: "${stack.s3.endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} } }
+storage: { s3: ${stackS3} }
 commit: { interval: 1s }
 http: { port: 0 }
 mappings:
