@@ -274,6 +274,10 @@ export class Catalog {
         prepared.map((p) => ({ namespace: p.ident.namespace, name: p.ident.name, expected: p.previous ?? null, next: p.next })),
         prepared.map((p) => p.next),
       );
+      // write.metadata.delete-after-commit.enabled (as Java's catalogs): the metadata files that
+      // fell off the metadata log are deleted once the commit stands. Best effort: a file left
+      // behind is garbage, never a broken table.
+      await Promise.all(prepared.flatMap((p) => p.dropped.map((f) => this.opts.io.delete(f).catch(() => undefined))));
       return prepared.map((p, i) => this.loaded(p.next, p.meta, texts[i]));
     } catch (err) {
       outcome = err instanceof CatalogError && err.type === 'CommitFailedException' ? 'conflict' : isFloeError(err, 'REQUIREMENT_FAILED') ? 'conflict' : 'error';
@@ -284,10 +288,11 @@ export class Catalog {
     }
   }
 
-  private async prepare(c: TableChange): Promise<{ ident: TableIdent; previous: string | undefined; meta: TableMetadata; next: string }> {
+  private async prepare(c: TableChange): Promise<{ ident: TableIdent; previous: string | undefined; meta: TableMetadata; next: string; dropped: string[] }> {
     const { namespace, name } = c.identifier;
     const previous = await this.opts.store.getTable(namespace, name);
     let meta: TableMetadata;
+    let dropped: string[] = [];
     if (previous === undefined) {
       if (!c.requirements.some((r) => r.type === 'assert-create')) throw noSuchTable(namespace, name);
       for (const r of c.requirements) checkRequirement(undefined, r);
@@ -298,8 +303,12 @@ export class Catalog {
       const base = await this.readMetadata(previous);
       for (const r of c.requirements) checkRequirement(base, r);
       meta = applyUpdates(base, c.updates, { previousMetadataFile: previous });
+      if (meta.properties['write.metadata.delete-after-commit.enabled']?.toLowerCase() === 'true') {
+        const kept = new Set(meta.metadataLog.map((e) => e.metadataFile));
+        dropped = [...base.metadataLog.map((e) => e.metadataFile), previous].filter((f) => !kept.has(f));
+      }
     }
-    return { ident: c.identifier, previous, meta, next: nextMetadataLocation(meta, previous) };
+    return { ident: c.identifier, previous, meta, next: nextMetadataLocation(meta, previous), dropped };
   }
 
   private async swapOrThrow(swaps: PointerSwap[], written: string[]): Promise<void> {

@@ -1,14 +1,15 @@
 import { Command, Option } from 'commander';
 import { VERSION } from './version.js';
 import { FloeError, isFloeError } from './errors.js';
-import { loadConfig, type FloeConfig } from './config/index.js';
+import { loadConfig, type FloeConfig, type MappingConfig } from './config/index.js';
 import { createLogger } from './observability/index.js';
 import { createClients, embeddedStore, embeddedWarehouse, runService } from './service.js';
 import { topicOffsets } from './kafka/consumer.js';
 import { storedOffsets } from './commit/index.js';
 import { ancestors, branchHead } from './spec/metadata.js';
 import { parseIdent } from './iceberg/index.js';
-import { compactTable, rollupColumns } from './maintenance/index.js';
+import { compactTable, expireSnapshots, planExpiry, rollupColumns } from './maintenance/index.js';
+import { parseDuration } from './config/units.js';
 import { buildMapping, checkRollupWithRegistry, defaultDeadLetterTable } from './pipeline/index.js';
 import { registerCatalogCommand } from '../catalog/index.js';
 
@@ -22,6 +23,23 @@ function configOrExit(path: string): FloeConfig {
     }
     throw err;
   }
+}
+
+/** A usage error: the message on stderr, exit code 2. */
+function usageExit(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+function wholeNumber(flag: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) usageExit(`${flag}: expected a whole number of at least ${min} (got '${v}')`);
+  return n;
+}
+
+/** The tables a mapping writes: its table, or its routes' tables. */
+function tablesOf(m: MappingConfig): string[] {
+  return m.route ? [...new Set([...Object.values(m.route.tables), ...(m.route.default ? [m.route.default] : [])])] : [m.table];
 }
 
 const configOption = () => new Option('-c, --config <file>', 'the Floe config file (YAML)').makeOptionMandatory();
@@ -129,26 +147,14 @@ export function buildCli(): Command {
     .option('--max-rows <n>', 'input rows per commit at most (bounds memory)', '1000000')
     .action(async (opts: { config: string; table?: string; minFiles: string; maxRows: string }) => {
       const config = configOrExit(opts.config);
-      const count = (flag: string, v: string, min: number): number => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < min) {
-          process.stderr.write(`${flag}: expected a whole number of at least ${min} (got '${v}')\n`);
-          process.exit(2);
-        }
-        return n;
-      };
-      const minFiles = count('--min-files', opts.minFiles, 2);
-      const maxRows = count('--max-rows', opts.maxRows, 1);
+      const minFiles = wholeNumber('--min-files', opts.minFiles, 2);
+      const maxRows = wholeNumber('--max-rows', opts.maxRows, 1);
       // Every table a mapping writes (routes too), with its mapping's kind: combine or bin-pack.
       const targets = new Map<string, ReturnType<typeof rollupColumns> | undefined>();
       for (const m of config.mappings) {
-        const tables = m.route ? [...Object.values(m.route.tables), ...(m.route.default ? [m.route.default] : [])] : [m.table];
-        for (const t of tables) if (!opts.table || t === opts.table) targets.set(t, m.mode === 'rollup' && m.rollup ? rollupColumns(m.rollup) : undefined);
+        for (const t of tablesOf(m)) if (!opts.table || t === opts.table) targets.set(t, m.mode === 'rollup' && m.rollup ? rollupColumns(m.rollup) : undefined);
       }
-      if (opts.table && !targets.size) {
-        process.stderr.write(`--table: no mapping writes ${opts.table}\n`);
-        process.exit(2);
-      }
+      if (opts.table && !targets.size) usageExit(`--table: no mapping writes ${opts.table}`);
       const c = await createClients(config, createLogger({ level: 'warn' }), { embeddedPort: 0 });
       const writer = { targetFileBytes: config.writer.targetFileSize, compression: config.writer.compression, rowGroupRows: config.writer.rowGroupSize };
       for (const [table, combine] of targets) {
@@ -162,6 +168,50 @@ export function buildCli(): Command {
       }
       await c.close();
       process.exit(0);
+    });
+
+  program
+    .command('expire')
+    .description('snapshot expiry: remove old snapshots of the tables the mappings write (dead-letter tables too) and the files only they reached; offset maps are kept; safe while `floe run` writes')
+    .addOption(configOption())
+    .option('--table <name>', 'only this table (one a mapping writes)')
+    .option('--older-than <duration>', "snapshots older than this may go (default: the table's history.expire.max-snapshot-age-ms, else 1d)")
+    .option('--retain-last <n>', "snapshots kept on each branch at least (default: the table's history.expire.min-snapshots-to-keep, else 100)")
+    .option('--dry-run', 'say what would be removed, change nothing')
+    .action(async (opts: { config: string; table?: string; olderThan?: string; retainLast?: string; dryRun?: boolean }) => {
+      const config = configOrExit(opts.config);
+      const olderThanMs = opts.olderThan === undefined ? undefined : parseDuration(opts.olderThan);
+      if (olderThanMs === undefined && opts.olderThan !== undefined) usageExit(`--older-than: '${opts.olderThan}' is not a duration; write e.g. 30m, 12h or 7d`);
+      const retainLast = opts.retainLast === undefined ? undefined : wholeNumber('--retain-last', opts.retainLast, 1);
+      const tables = new Set<string>();
+      for (const m of config.mappings) {
+        const dl = m.deadLetter ?? config.deadLetter;
+        for (const t of [...tablesOf(m), ...(dl.topic ? [] : [dl.table ?? defaultDeadLetterTable(m.table)])]) if (!opts.table || t === opts.table) tables.add(t);
+      }
+      if (opts.table && !tables.size) usageExit(`--table: no mapping writes ${opts.table}`);
+      const c = await createClients(config, createLogger({ level: 'warn' }), { embeddedPort: 0 });
+      const o = { ...(olderThanMs !== undefined ? { olderThanMs } : {}), ...(retainLast !== undefined ? { retainLast } : {}) };
+      let undeleted = 0;
+      for (const table of tables) {
+        try {
+          if (opts.dryRun) {
+            const meta = (await c.ops.load(parseIdent(table))).metadata;
+            const plan = planExpiry(meta, o);
+            const carry = Object.keys(plan.carry);
+            console.log(`${table}: would remove ${plan.expire.length} of ${meta.snapshots.length} snapshots${carry.length ? ` after carrying ${carry.join(', ')} forward` : ''}`);
+            continue;
+          }
+          const r = await expireSnapshots(c.ops, parseIdent(table), o, (msg: string) => console.log(msg));
+          const d = r.filesDeleted;
+          console.log(`${table}: ${r.snapshotsRemoved} snapshots removed, ${r.snapshotsKept} kept; deleted ${d.manifestLists} manifest lists, ${d.manifests} manifests, ${d.dataFiles} data files`);
+          undeleted += r.undeleted.length;
+        } catch (err) {
+          if (!isFloeError(err, 'NOT_FOUND')) throw err;
+          console.log(`${table}: not created yet`);
+        }
+      }
+      await c.close();
+      process.exit(undeleted ? 1 : 0);
     });
 
   program

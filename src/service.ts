@@ -10,7 +10,7 @@ import { RestCatalog, TableOps } from './iceberg/index.js';
 import { createFileIO, type FileIO, type S3Config } from './io/index.js';
 import { createKafka } from './kafka/consumer.js';
 import { Metrics, createLogger, startOpsServer, type Logger } from './observability/index.js';
-import { Pipeline } from './pipeline/index.js';
+import { Pipeline, defaultDeadLetterTable } from './pipeline/index.js';
 import { closeSharedEncoders } from './parquet/index.js';
 import { Maintainer } from './maintenance/index.js';
 
@@ -133,6 +133,9 @@ export async function runService(config: FloeConfig, log = createLogger()): Prom
     targetFileBytes: config.writer.targetFileSize,
     compression: config.writer.compression,
     rowGroupRows: config.writer.rowGroupSize,
+  }, (m) => {
+    const dl = m.deadLetter ?? config.deadLetter;
+    return dl.topic ? undefined : (dl.table ?? defaultDeadLetterTable(m.table));
   });
   maintainer.start();
   return {

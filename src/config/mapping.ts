@@ -134,6 +134,26 @@ export const mappingSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Snapshot expiry in the service (as `floe expire`), on by default: every `every` (with
+     * jitter), snapshots older than `olderThan` beyond the newest `retainLast` of each branch are
+     * removed with the files only they reached; offset maps are kept. `olderThan`/`retainLast`
+     * default to the table's history.expire.max-snapshot-age-ms / min-snapshots-to-keep, else
+     * 1 day / 100. `false` turns it off.
+     */
+    expire: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            every: duration(60_000).default(3_600_000),
+            // At least a minute: a sink looks for its own commit among recent snapshots (DESIGN §2 rule 5).
+            olderThan: duration(60_000).optional(),
+            retainLast: z.number().int().min(1).optional(),
+          })
+          .strict(),
+      ])
+      .default({ every: 3_600_000 }),
     /** Iceberg table properties set when Floe creates the table (e.g. commit.manifest.min-count-to-merge). */
     tableProperties: z
       .record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()], { message: 'expected a string, number or boolean value' }).transform(String))

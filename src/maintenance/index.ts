@@ -1,2 +1,3 @@
 export { combineRows, compactTable, rollupColumns, type CompactOptions, type CompactResult, type MeasureColumn } from './compact.js';
 export { Maintainer } from './maintainer.js';
+export { expireSnapshots, planExpiry, EXPIRE_DEFAULTS, type ExpireOptions, type ExpireResult, type ExpiryPlan } from './expire.js';

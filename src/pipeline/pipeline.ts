@@ -27,6 +27,16 @@ import { TableSink } from './table-sink.js';
 import { RollupAggregator, rollupViewRequest, type RollupPlan } from '../rollup/index.js';
 import { addMissingColumns } from '../spec/evolve.js';
 
+/**
+ * Table properties of the tables Floe creates, before the mapping's own `tableProperties`. A sink
+ * commits every few seconds: without these, every commit's metadata file stays in storage for
+ * ever (the catalog keeps the newest 100 in the metadata log and deletes the rest).
+ */
+const TABLE_DEFAULTS = {
+  'write.metadata.delete-after-commit.enabled': 'true',
+  'write.metadata.previous-versions-max': '100',
+};
+
 export interface PipelineDeps {
   config: FloeConfig;
   kafka: Kafka;
@@ -518,7 +528,7 @@ export class Pipeline {
       : buildSpec(schema, [{ column: 'failed_at', transform: { kind: 'day' } }]);
     await this.d.ops.catalog.ensureNamespace(s.ident.namespace);
     try {
-      s.loaded = await this.d.ops.catalog.createTable(s.ident, { schema: schemaToJson(schema), partitionSpec: specToJson(spec), properties: { ...m?.cfg.tableProperties, 'write.format.default': 'parquet', 'floe.created-by': 'floe' } });
+      s.loaded = await this.d.ops.catalog.createTable(s.ident, { schema: schemaToJson(schema), partitionSpec: specToJson(spec), properties: { ...TABLE_DEFAULTS, ...m?.cfg.tableProperties, 'write.format.default': 'parquet', 'floe.created-by': 'floe' } });
       this.d.log.info({ table: s.name }, 'created table');
     } catch (err) {
       if (!isFloeError(err, 'ALREADY_EXISTS')) throw err;

@@ -301,6 +301,15 @@ test('examples/floe.yaml is a valid config, with its rollup mapping too', () => 
   assert.deepEqual(withRollup.mappings[3]?.rollup?.view, { name: 'shop.revenue_per_minute_totals', catalog: 'iceberg' });
   one(text.replace('compact: { every: 10m, minFiles: 8, maxRows', 'compact: { every: 0s, minFiles: 8, maxRows'), /mappings\[3\]\.compact\.every: '0s' is too short; the minimum is 1s/);
   one(text.replace('minFiles: 8, maxRows', 'minFiles: 1, maxRows'), /mappings\[3\]\.compact\.minFiles: /);
+  // Snapshot expiry: on by default (hourly, the table's retention settings), off with false.
+  assert.deepEqual(withRollup.mappings[0]?.expire, { every: 3_600_000 });
+  const firstMapping = /^ {2}- topics: .*$/m;
+  assert.match(text, firstMapping);
+  const expireLine = (v: string) => text.replace(firstMapping, (l) => `${l}\n    expire: ${v}`);
+  assert.equal(parseConfig(expireLine('false'), 'floe.yaml', {}).mappings[0]?.expire, false);
+  assert.deepEqual(parseConfig(expireLine('{ every: 10m, olderThan: 2h, retainLast: 20 }'), 'floe.yaml', {}).mappings[0]?.expire, { every: 600_000, olderThan: 7_200_000, retainLast: 20 });
+  one(expireLine('{ olderThan: 10s }'), /mappings\[0\]\.expire\.olderThan: '10s' is too short; the minimum is 1m/);
+  one(expireLine('{ keep: 3 }'), /mappings\[0\]\.expire/);
   one(text.replace('view: { name: shop.revenue_per_minute_totals, catalog: iceberg }', 'view: yes'), /mappings\[3\]\.rollup\.view: expected false or \{name, catalog\}/);
   assert.match(text, /^ {4}mode: rollup\n {4}rollup:$/m);
   one(text.replace(/^ {4}mode: rollup$/m, '    mode: rollup\n    schemaEvolution: add-columns'), /mappings\[3\]\.schemaEvolution: a rollup table's columns come from its rollup section/);

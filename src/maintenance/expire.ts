@@ -1,0 +1,217 @@
+/**
+ * Snapshot expiry (DESIGN §6: "snapshot expiry that keeps it"). A sink commits every few
+ * seconds, and every commit adds a snapshot to the table metadata that the catalog rewrites,
+ * Floe reloads and every engine reads per query: without expiry the metadata grows by about a
+ * kilobyte per commit for ever, and so does every commit's and every query's cost.
+ *
+ * What is kept (Iceberg's rules, as Java's ExpireSnapshots applies them):
+ * - every ref's head; along each branch, ancestors while fewer than `retainLast` are kept or
+ *   younger than `olderThan` (a ref's own min-snapshots-to-keep / max-snapshot-age-ms win);
+ * - snapshots on no branch that are younger than `olderThan`.
+ * Everything else is removed in one `remove-snapshots` commit that asserts every ref's head, so a
+ * commit of the sink (or anyone) in between makes it retry on the new state.
+ *
+ * The offset maps (DESIGN §2) survive: the sink reads its map from the newest snapshot of main's
+ * ancestry that has it, walking parent links, so the kept part of main is always a contiguous
+ * chain from the head. When the newest snapshot carrying a `floe.offsets.<group>` key would be
+ * removed (a group that has not committed for longer than `olderThan`, followed by other
+ * writers' snapshots), an offsets-only snapshot carrying those maps unchanged is committed first.
+ *
+ * Then the files only the removed snapshots reached are deleted: their manifest lists, manifests
+ * no kept snapshot lists, and data files live in no kept snapshot.
+ */
+import { isFloeError } from '../errors.js';
+import { decodeManifestList, readAvroFile, type LoadedTable, type TableIdent, type TableOps } from '../iceberg/index.js';
+import { ancestors, latestWithSummaryKey, snapshotById, type Snapshot, type TableMetadata } from '../spec/metadata.js';
+import type { TableRequirement } from '../spec/requirements.js';
+
+export interface ExpireOptions {
+  /** Snapshots older than this (ms) may go; default: the table's history.expire.max-snapshot-age-ms, else 1 day. */
+  olderThanMs?: number;
+  /** Snapshots of each branch kept at least; default: the table's history.expire.min-snapshots-to-keep, else 100. */
+  retainLast?: number;
+  /** Delete the files only removed snapshots reached (default true). */
+  deleteFiles?: boolean;
+  /** The clock, for tests. */
+  now?: number;
+}
+
+export interface ExpiryPlan {
+  /** Snapshot ids to remove, oldest first. */
+  expire: bigint[];
+  /** Offset maps whose newest carrier would be removed: carried forward in a new snapshot first. */
+  carry: Record<string, string>;
+}
+
+export interface ExpireResult {
+  snapshotsRemoved: number;
+  snapshotsKept: number;
+  filesDeleted: { manifestLists: number; manifests: number; dataFiles: number };
+  /** Files that could not be deleted (with the reason): no later run finds them again. */
+  undeleted: string[];
+  /** An offsets-only snapshot was committed to keep offset maps. */
+  carried: boolean;
+}
+
+export const EXPIRE_DEFAULTS = { olderThanMs: 86_400_000, retainLast: 100 } as const;
+const OFFSETS_PREFIX = 'floe.offsets.';
+
+function tableSetting(meta: TableMetadata, key: string, given: number | undefined, fallback: number): number {
+  if (given !== undefined) return given;
+  const v = Number(meta.properties[key]);
+  return meta.properties[key] !== undefined && Number.isFinite(v) && v >= 0 ? v : fallback;
+}
+
+/** Which snapshots go, and which offset maps must be carried first. Pure. */
+export function planExpiry(meta: TableMetadata, opts: ExpireOptions = {}): ExpiryPlan {
+  const now = opts.now ?? Date.now();
+  const olderThan = tableSetting(meta, 'history.expire.max-snapshot-age-ms', opts.olderThanMs, EXPIRE_DEFAULTS.olderThanMs);
+  const retainLast = Math.max(1, tableSetting(meta, 'history.expire.min-snapshots-to-keep', opts.retainLast, EXPIRE_DEFAULTS.retainLast));
+  const keep = new Set<bigint>();
+  for (const ref of Object.values(meta.refs)) {
+    const head = snapshotById(meta, ref.snapshotId);
+    if (!head) continue;
+    keep.add(head.snapshotId);
+    if (ref.type !== 'branch') continue;
+    const min = ref.minSnapshotsToKeep ?? retainLast;
+    const cutoff = now - (ref.maxSnapshotAgeMs ?? olderThan);
+    let n = 0;
+    for (const s of ancestors(meta, head)) {
+      if (n >= min && s.timestampMs < cutoff) break;
+      keep.add(s.snapshotId);
+      n++;
+    }
+  }
+  const cutoff = now - olderThan;
+  const expire = meta.snapshots
+    .filter((s) => !keep.has(s.snapshotId) && s.timestampMs < cutoff)
+    .sort((a, b) => a.timestampMs - b.timestampMs)
+    .map((s) => s.snapshotId);
+  const gone = new Set(expire);
+  // The newest carrier of each offset map along main (what the sink reads, DESIGN §2 rule 1).
+  const carry: Record<string, string> = {};
+  const seen = new Set<string>();
+  const main = meta.refs.main ? snapshotById(meta, meta.refs.main.snapshotId) : undefined;
+  for (const s of ancestors(meta, main)) {
+    for (const [k, v] of Object.entries(s.summary)) {
+      if (!k.startsWith(OFFSETS_PREFIX) || seen.has(k)) continue;
+      seen.add(k);
+      if (gone.has(s.snapshotId)) carry[k] = v;
+    }
+  }
+  return { expire, carry };
+}
+
+/** Runs `f` over `items`, `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, f: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await f(items[next++] as T);
+    }),
+  );
+}
+
+/** Data and delete files of a manifest, by status (0 existing, 1 added, 2 deleted). */
+function manifestFiles(bytes: Uint8Array): Array<{ status: number; path: string }> {
+  return readAvroFile<{ status: number; data_file: { file_path: string } }>(bytes).records.map((r) => ({ status: r.status, path: r.data_file.file_path }));
+}
+
+async function manifestsOf(ops: TableOps, snapshots: readonly Snapshot[]): Promise<Map<bigint, string[]>> {
+  const out = new Map<bigint, string[]>();
+  await eachLimited(snapshots, 16, async (s) => {
+    out.set(s.snapshotId, s.manifestList ? decodeManifestList(await ops.io.read(s.manifestList)).map((m) => m.manifest_path) : []);
+  });
+  return out;
+}
+
+const removedAll = (meta: TableMetadata, ids: readonly bigint[]) => ids.every((id) => !snapshotById(meta, id));
+
+/** Expires one table's old snapshots; safe while sinks and compactions commit to it. */
+export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: ExpireOptions = {}, log: (msg: string) => void = () => undefined): Promise<ExpireResult> {
+  const name = `${ident.namespace.join('.')}.${ident.name}`;
+  const result: ExpireResult = { snapshotsRemoved: 0, snapshotsKept: 0, filesDeleted: { manifestLists: 0, manifests: 0, dataFiles: 0 }, undeleted: [], carried: false };
+  for (let attempt = 1; ; attempt++) {
+    let loaded: LoadedTable = await ops.load(ident);
+    let plan = planExpiry(loaded.metadata, opts);
+    if (Object.keys(plan.carry).length) {
+      // Each attempt carries the maps as they are in the state it builds on: a sink that commits
+      // in between has moved its map on, and an older copy on top would be read back (replay).
+      const keys = Object.keys(plan.carry);
+      const res = await ops.commitProperties(ident, {
+        loaded,
+        commitIdKey: 'floe.carry-id',
+        prepare: (m) => Object.fromEntries(keys.flatMap((k) => Object.entries(latestWithSummaryKey(m, k)?.summary ?? {}).filter(([key]) => key === k))),
+      });
+      loaded = { ...loaded, metadata: res.metadata };
+      result.carried = true;
+      log(`${name}: carried ${Object.keys(plan.carry).join(', ')} forward before expiring`);
+      plan = planExpiry(loaded.metadata, opts);
+    }
+    const meta = loaded.metadata;
+    result.snapshotsKept = meta.snapshots.length - plan.expire.length;
+    if (!plan.expire.length) return result;
+    const gone = new Set(plan.expire);
+    const expired = meta.snapshots.filter((s) => gone.has(s.snapshotId));
+    const kept = meta.snapshots.filter((s) => !gone.has(s.snapshotId));
+    // What the kept snapshots reach, read before the commit (the state it asserts).
+    const deleteFiles = opts.deleteFiles ?? true;
+    const keptLists = deleteFiles ? await manifestsOf(ops, kept) : new Map<bigint, string[]>();
+    const requirements: TableRequirement[] = [
+      { type: 'assert-table-uuid', uuid: meta.tableUuid },
+      ...Object.entries(meta.refs).map(([ref, r]): TableRequirement => ({ type: 'assert-ref-snapshot-id', ref, snapshotId: r.snapshotId })),
+    ];
+    try {
+      await ops.catalog.commitTable(ident, requirements, [{ action: 'remove-snapshots', snapshotIds: plan.expire }]);
+    } catch (err) {
+      if (!isFloeError(err) || attempt >= 5) throw err;
+      if (err.code === 'COMMIT_STATE_UNKNOWN') {
+        if (!removedAll((await ops.load(ident, 30)).metadata, plan.expire)) continue;
+      } else if (err.code === 'COMMIT_CONFLICT') {
+        continue; // someone committed: plan again on the new state
+      } else throw err;
+    }
+    result.snapshotsRemoved = plan.expire.length;
+    log(`${name}: removed ${plan.expire.length} snapshots, kept ${result.snapshotsKept}`);
+    if (!deleteFiles) return result;
+    await deleteUnreachable(ops, expired, keptLists, result);
+    log(`${name}: deleted ${result.filesDeleted.manifestLists} manifest lists, ${result.filesDeleted.manifests} manifests, ${result.filesDeleted.dataFiles} data files`);
+    for (const u of result.undeleted) log(`${name}: NOT deleted (remove it by hand): ${u}`);
+    return result;
+  }
+}
+
+/**
+ * Deletes what only the removed snapshots reached. A data file counts as reachable when a kept
+ * manifest lists it as live (added or existing); manifests merged by later commits copy their
+ * live entries, so a removed manifest's files are often still live elsewhere.
+ */
+async function deleteUnreachable(ops: TableOps, expired: readonly Snapshot[], keptLists: ReadonlyMap<bigint, string[]>, result: ExpireResult): Promise<void> {
+  const keptManifests = new Set([...keptLists.values()].flat());
+  const expiredLists = await manifestsOf(ops, expired);
+  const orphanManifests = [...new Set([...expiredLists.values()].flat())].filter((m) => !keptManifests.has(m));
+  const candidates = new Set<string>();
+  await eachLimited(orphanManifests, 16, async (m) => {
+    for (const f of manifestFiles(await ops.io.read(m))) candidates.add(f.path);
+  });
+  if (candidates.size) {
+    const live = new Set<string>();
+    await eachLimited([...keptManifests], 16, async (m) => {
+      for (const f of manifestFiles(await ops.io.read(m))) if (f.status !== 2) live.add(f.path);
+    });
+    for (const p of live) candidates.delete(p);
+  }
+  const del = async (paths: readonly string[], key: keyof ExpireResult['filesDeleted']) =>
+    eachLimited(paths, 16, async (p) => {
+      try {
+        await ops.io.delete(p); // deleting what is already gone succeeds (another expiry got there first)
+        result.filesDeleted[key]++;
+      } catch (err) {
+        // The snapshots are gone already: no later run finds this file again. Say which.
+        result.undeleted.push(`${p}: ${(err as Error).message}`);
+      }
+    });
+  await del([...candidates], 'dataFiles');
+  await del(orphanManifests, 'manifests');
+  await del(expired.flatMap((s) => (s.manifestList ? [s.manifestList] : [])), 'manifestLists');
+}

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planExpiry } from '../../../src/maintenance/expire.js';
+import { metadataFromJson, type TableMetadata } from '../../../src/spec/metadata.js';
+import { applyUpdates, type TableUpdate } from '../../../src/spec/updates.js';
+
+const MIN = 60_000;
+const NOW = 100 * MIN;
+
+/** A table whose main has snapshots 1..n, snapshot i committed at minute i with `summaries[i]`. */
+function table(n: number, summaries: Record<number, Record<string, string>> = {}, properties: Record<string, string> = {}): TableMetadata {
+  let m = metadataFromJson({
+    'format-version': 2,
+    'table-uuid': 'ce5e5b8e-1d2f-4c2a-9f0e-0d9f4a9a7b11',
+    location: 's3://wh/db/t',
+    'last-sequence-number': 0,
+    'last-updated-ms': 1,
+    'last-column-id': 1,
+    'current-schema-id': 0,
+    schemas: [{ type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }] }],
+    'default-spec-id': 0,
+    'partition-specs': [{ 'spec-id': 0, fields: [] }],
+    'last-partition-id': 999,
+    'default-sort-order-id': 0,
+    'sort-orders': [{ 'order-id': 0, fields: [] }],
+    properties,
+    'current-snapshot-id': -1,
+    snapshots: [],
+  });
+  for (let i = 1; i <= n; i++) m = applyUpdates(m, commit(BigInt(i), i > 1 ? BigInt(i - 1) : undefined, i, summaries[i] ?? {}));
+  return m;
+}
+
+function commit(id: bigint, parent: bigint | undefined, minute: number, summary: Record<string, string>, ref = 'main'): TableUpdate[] {
+  return [
+    { action: 'add-snapshot', snapshot: { snapshotId: id, ...(parent ? { parentSnapshotId: parent } : {}), sequenceNumber: Number(id), timestampMs: minute * MIN, manifestList: `s3://wh/db/t/metadata/snap-${id}.avro`, summary: { operation: 'append', ...summary } } },
+    { action: 'set-snapshot-ref', refName: ref, snapshotId: id, type: 'branch' },
+  ];
+}
+
+const ids = (xs: bigint[]) => xs.map(Number);
+
+test('main keeps its newest retainLast snapshots and those younger than olderThan; older ones go, oldest first', () => {
+  const m = table(90);
+  // Not older than 30 minutes: minutes 70..90 (Iceberg's rule: older means a timestamp before
+  // the cutoff); retainLast 5 adds nothing.
+  assert.deepEqual(ids(planExpiry(m, { olderThanMs: 30 * MIN, retainLast: 5, now: NOW }).expire), Array.from({ length: 69 }, (_, i) => i + 1));
+  // retainLast wins when it reaches further back than the age does.
+  assert.deepEqual(ids(planExpiry(m, { olderThanMs: 0, retainLast: 40, now: NOW }).expire), Array.from({ length: 50 }, (_, i) => i + 1));
+  // The head stays whatever the settings.
+  assert.deepEqual(ids(planExpiry(m, { olderThanMs: 0, retainLast: 0, now: NOW }).expire).at(-1), 89);
+  assert.equal(planExpiry(m, { olderThanMs: 200 * MIN, retainLast: 1, now: NOW }).expire.length, 0);
+});
+
+test('the settings default to the table properties, then to 1 day and 100 snapshots', () => {
+  assert.equal(planExpiry(table(150), { now: NOW }).expire.length, 0, 'nothing is a day old');
+  const old = { now: NOW + 2 * 86_400_000 };
+  assert.deepEqual(ids(planExpiry(table(150), old).expire), Array.from({ length: 50 }, (_, i) => i + 1));
+  const props = { 'history.expire.max-snapshot-age-ms': String(10 * MIN), 'history.expire.min-snapshots-to-keep': '3' };
+  assert.equal(planExpiry(table(90, {}, props), { now: NOW }).expire.length, 87); // the newest 3 stay
+  // Explicit options beat the properties.
+  assert.equal(planExpiry(table(90, {}, props), { now: NOW, retainLast: 50 }).expire.length, 40);
+});
+
+test("an offset map whose newest carrier would go is carried forward; one kept in the chain is not; the newest value is the one carried", () => {
+  const summaries = {
+    2: { 'floe.offsets.g1': '{"t":{"0":10}}' },
+    5: { 'floe.offsets.g1': '{"t":{"0":20}}', 'floe.offsets.g2': '{"t":{"0":7}}' },
+    95: { 'floe.offsets.g2': '{"t":{"0":9}}' },
+  };
+  const plan = planExpiry(table(99, summaries), { olderThanMs: 10 * MIN, retainLast: 1, now: NOW });
+  assert.equal(plan.expire.length, 89);
+  assert.deepEqual(plan.carry, { 'floe.offsets.g1': '{"t":{"0":20}}' });
+  assert.deepEqual(planExpiry(table(99, summaries), { olderThanMs: 99 * MIN, retainLast: 1, now: NOW }).carry, {});
+});
+
+test('other refs keep their heads and their own branch history; unreferenced snapshots go only when old', () => {
+  let m = table(50);
+  // A branch off snapshot 10 with two commits (minutes 60, 95), a tag on snapshot 20.
+  m = applyUpdates(m, commit(1001n, 10n, 60, {}, 'audit'));
+  m = applyUpdates(m, commit(1002n, 1001n, 95, {}, 'audit'));
+  m = applyUpdates(m, [{ action: 'set-snapshot-ref', refName: 'v1', snapshotId: 20n, type: 'tag' }]);
+  const plan = planExpiry(m, { olderThanMs: 10 * MIN, retainLast: 1, now: NOW });
+  const gone = new Set(ids(plan.expire));
+  assert.ok(!gone.has(50), 'main head');
+  assert.ok(!gone.has(20), 'tag head');
+  assert.ok(!gone.has(1002) && gone.has(1001), 'the branch keeps its head (1 newest), its older commit goes');
+  assert.ok(gone.has(10) && gone.has(49));
+  // A ref's own retention wins: the branch keeping 3 snapshots keeps 1001 and snapshot 10 too.
+  const m2 = applyUpdates(m, [{ action: 'set-snapshot-ref', refName: 'audit', snapshotId: 1002n, type: 'branch', minSnapshotsToKeep: 3 }]);
+  const gone2 = new Set(ids(planExpiry(m2, { olderThanMs: 10 * MIN, retainLast: 1, now: NOW }).expire));
+  assert.ok(!gone2.has(1001) && !gone2.has(10) && gone2.has(9));
+});
