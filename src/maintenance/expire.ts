@@ -22,7 +22,7 @@
  */
 import { isFloeError } from '../errors.js';
 import { decodeManifestList, readAvroFile, type LoadedTable, type TableIdent, type TableOps } from '../iceberg/index.js';
-import { ancestors, latestWithSummaryKey, snapshotById, type Snapshot, type TableMetadata } from '../spec/metadata.js';
+import { ancestors, latestWithSummaryKey, partitionStatisticsFiles, snapshotById, statisticsFiles, type Snapshot, type TableMetadata } from '../spec/metadata.js';
 import type { TableRequirement } from '../spec/requirements.js';
 
 export interface ExpireOptions {
@@ -46,7 +46,7 @@ export interface ExpiryPlan {
 export interface ExpireResult {
   snapshotsRemoved: number;
   snapshotsKept: number;
-  filesDeleted: { manifestLists: number; manifests: number; dataFiles: number };
+  filesDeleted: { manifestLists: number; manifests: number; dataFiles: number; statisticsFiles: number };
   /** Files that could not be deleted (with the reason): no later run finds them again. */
   undeleted: string[];
   /** An offsets-only snapshot was committed to keep offset maps. */
@@ -130,7 +130,7 @@ const removedAll = (meta: TableMetadata, ids: readonly bigint[]) => ids.every((i
 /** Expires one table's old snapshots; safe while sinks and compactions commit to it. */
 export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: ExpireOptions = {}, log: (msg: string) => void = () => undefined): Promise<ExpireResult> {
   const name = `${ident.namespace.join('.')}.${ident.name}`;
-  const result: ExpireResult = { snapshotsRemoved: 0, snapshotsKept: 0, filesDeleted: { manifestLists: 0, manifests: 0, dataFiles: 0 }, undeleted: [], carried: false };
+  const result: ExpireResult = { snapshotsRemoved: 0, snapshotsKept: 0, filesDeleted: { manifestLists: 0, manifests: 0, dataFiles: 0, statisticsFiles: 0 }, undeleted: [], carried: false };
   for (let attempt = 1; ; attempt++) {
     let loaded: LoadedTable = await ops.load(ident);
     let plan = planExpiry(loaded.metadata, opts);
@@ -175,6 +175,11 @@ export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: Ex
     log(`${name}: removed ${plan.expire.length} snapshots, kept ${result.snapshotsKept}`);
     if (!deleteFiles) return result;
     await deleteUnreachable(ops, expired, keptLists, result);
+    // Statistics files (Puffin, e.g. Trino's ANALYZE) of removed snapshots: the catalog dropped their entries.
+    const statsPath = (x: Readonly<Record<string, unknown>>) => String(x['statistics-path']);
+    const stats = [...statisticsFiles(meta), ...partitionStatisticsFiles(meta)];
+    const keptStats = new Set(stats.filter((x) => !gone.has(BigInt(String(x['snapshot-id'])))).map(statsPath));
+    await deleteAll(ops, [...new Set(stats.filter((x) => gone.has(BigInt(String(x['snapshot-id'])))).map(statsPath))].filter((f) => !keptStats.has(f)), 'statisticsFiles', result);
     log(`${name}: deleted ${result.filesDeleted.manifestLists} manifest lists, ${result.filesDeleted.manifests} manifests, ${result.filesDeleted.dataFiles} data files`);
     for (const u of result.undeleted) log(`${name}: NOT deleted (remove it by hand): ${u}`);
     return result;
@@ -201,17 +206,20 @@ async function deleteUnreachable(ops: TableOps, expired: readonly Snapshot[], ke
     });
     for (const p of live) candidates.delete(p);
   }
-  const del = async (paths: readonly string[], key: keyof ExpireResult['filesDeleted']) =>
-    eachLimited(paths, 16, async (p) => {
-      try {
-        await ops.io.delete(p); // deleting what is already gone succeeds (another expiry got there first)
-        result.filesDeleted[key]++;
-      } catch (err) {
-        // The snapshots are gone already: no later run finds this file again. Say which.
-        result.undeleted.push(`${p}: ${(err as Error).message}`);
-      }
-    });
-  await del([...candidates], 'dataFiles');
-  await del(orphanManifests, 'manifests');
-  await del(expired.flatMap((s) => (s.manifestList ? [s.manifestList] : [])), 'manifestLists');
+  await deleteAll(ops, [...candidates], 'dataFiles', result);
+  await deleteAll(ops, orphanManifests, 'manifests', result);
+  await deleteAll(ops, expired.flatMap((s) => (s.manifestList ? [s.manifestList] : [])), 'manifestLists', result);
+}
+
+/** Deletes files, counting them; one that cannot be deleted is reported, the rest go on. */
+async function deleteAll(ops: TableOps, paths: readonly string[], key: keyof ExpireResult['filesDeleted'], result: ExpireResult): Promise<void> {
+  await eachLimited(paths, 16, async (p) => {
+    try {
+      await ops.io.delete(p); // deleting what is already gone succeeds (another expiry got there first)
+      result.filesDeleted[key]++;
+    } catch (err) {
+      // The snapshots are gone already: no later run finds this file again. Say which.
+      result.undeleted.push(`${p}: ${(err as Error).message}`);
+    }
+  });
 }
