@@ -8,7 +8,7 @@ import { topicOffsets } from './kafka/consumer.js';
 import { storedOffsets } from './commit/index.js';
 import { ancestors, branchHead } from './spec/metadata.js';
 import { parseIdent } from './iceberg/index.js';
-import { compactTable, expireSnapshots, planExpiry, rollupColumns } from './maintenance/index.js';
+import { compactTable, expireSnapshots, planExpiry, removeOrphanFiles, rollupColumns } from './maintenance/index.js';
 import { parseDuration } from './config/units.js';
 import { buildMapping, checkRollupWithRegistry, defaultDeadLetterTable } from './pipeline/index.js';
 import { registerCatalogCommand } from '../catalog/index.js';
@@ -40,6 +40,17 @@ function wholeNumber(flag: string, v: string, min: number): number {
 /** The tables a mapping writes: its table, or its routes' tables. */
 function tablesOf(m: MappingConfig): string[] {
   return m.route ? [...new Set([...Object.values(m.route.tables), ...(m.route.default ? [m.route.default] : [])])] : [m.table];
+}
+
+/** Every table the mappings write, dead-letter tables included; `only` picks one (else exit 2). */
+function maintainedTables(config: FloeConfig, only: string | undefined): Set<string> {
+  const tables = new Set<string>();
+  for (const m of config.mappings) {
+    const dl = m.deadLetter ?? config.deadLetter;
+    for (const t of [...tablesOf(m), ...(dl.topic ? [] : [dl.table ?? defaultDeadLetterTable(m.table)])]) if (!only || t === only) tables.add(t);
+  }
+  if (only && !tables.size) usageExit(`--table: no mapping writes ${only}`);
+  return tables;
 }
 
 const configOption = () => new Option('-c, --config <file>', 'the Floe config file (YAML)').makeOptionMandatory();
@@ -183,12 +194,7 @@ export function buildCli(): Command {
       const olderThanMs = opts.olderThan === undefined ? undefined : parseDuration(opts.olderThan);
       if (olderThanMs === undefined && opts.olderThan !== undefined) usageExit(`--older-than: '${opts.olderThan}' is not a duration; write e.g. 30m, 12h or 7d`);
       const retainLast = opts.retainLast === undefined ? undefined : wholeNumber('--retain-last', opts.retainLast, 1);
-      const tables = new Set<string>();
-      for (const m of config.mappings) {
-        const dl = m.deadLetter ?? config.deadLetter;
-        for (const t of [...tablesOf(m), ...(dl.topic ? [] : [dl.table ?? defaultDeadLetterTable(m.table)])]) if (!opts.table || t === opts.table) tables.add(t);
-      }
-      if (opts.table && !tables.size) usageExit(`--table: no mapping writes ${opts.table}`);
+      const tables = maintainedTables(config, opts.table);
       const c = await createClients(config, createLogger({ level: 'warn' }), { embeddedPort: 0 });
       const o = { ...(olderThanMs !== undefined ? { olderThanMs } : {}), ...(retainLast !== undefined ? { retainLast } : {}) };
       let undeleted = 0;
@@ -204,6 +210,37 @@ export function buildCli(): Command {
           const r = await expireSnapshots(c.ops, parseIdent(table), o, (msg: string) => console.log(msg));
           const d = r.filesDeleted;
           console.log(`${table}: ${r.snapshotsRemoved} snapshots removed, ${r.snapshotsKept} kept; deleted ${d.manifestLists} manifest lists, ${d.manifests} manifests, ${d.dataFiles} data files`);
+          undeleted += r.undeleted.length;
+        } catch (err) {
+          if (!isFloeError(err, 'NOT_FOUND')) throw err;
+          console.log(`${table}: not created yet`);
+        }
+      }
+      await c.close();
+      process.exit(undeleted ? 1 : 0);
+    });
+
+  program
+    .command('orphans')
+    .description("orphan files: delete objects under each table's location that the table does not reach (left by a killed sink or compaction), once older than --older-than")
+    .addOption(configOption())
+    .option('--table <name>', 'only this table (one a mapping writes)')
+    .option('--older-than <duration>', 'only files last written longer ago than this; longer than any commit can be held up by an outage (at least 1h)', '3d')
+    .option('--dry-run', 'list them, delete nothing')
+    .action(async (opts: { config: string; table?: string; olderThan: string; dryRun?: boolean }) => {
+      const config = configOrExit(opts.config);
+      const olderThanMs = parseDuration(opts.olderThan);
+      if (olderThanMs === undefined) usageExit(`--older-than: '${opts.olderThan}' is not a duration; write e.g. 12h or 3d`);
+      if (olderThanMs < 3_600_000) usageExit(`--older-than: '${opts.olderThan}' is too short; at least 1h: a sink holds the files of a batch it could not commit yet (catalog outage) and commits them later`);
+      const tables = maintainedTables(config, opts.table);
+      const c = await createClients(config, createLogger({ level: 'warn' }), { embeddedPort: 0 });
+      let undeleted = 0;
+      for (const table of tables) {
+        try {
+          const r = await removeOrphanFiles(c.ops, parseIdent(table), { olderThanMs, ...(opts.dryRun ? { dryRun: true } : {}) });
+          for (const f of r.orphans) console.log(`${opts.dryRun ? 'orphan' : 'deleted'} ${f}`);
+          for (const u of r.undeleted) console.log(`NOT deleted ${u}`);
+          console.log(`${table}: ${r.listed} files, ${r.orphans.length} orphans${opts.dryRun ? '' : ` (${r.deleted} deleted)`}, ${r.tooNew} unreachable but newer than ${opts.olderThan} (kept)`);
           undeleted += r.undeleted.length;
         } catch (err) {
           if (!isFloeError(err, 'NOT_FOUND')) throw err;

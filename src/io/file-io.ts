@@ -11,6 +11,13 @@ export interface OutputFile {
   abort(): Promise<void>;
 }
 
+export interface StoredFile {
+  location: string;
+  size: number;
+  /** Last written, ms since the epoch. */
+  modifiedMs: number;
+}
+
 export interface FileIO {
   read(location: string): Promise<Uint8Array>;
   /** Writes a whole object at once; returns its size. */
@@ -21,6 +28,8 @@ export interface FileIO {
   delete(location: string): Promise<void>;
   /** Every location under a prefix (recursive). */
   list(prefix: string): AsyncIterable<string>;
+  /** Every object under a prefix (recursive), with its size and when it was last written. */
+  listFiles(prefix: string): AsyncIterable<StoredFile>;
   /**
    * Storage properties for every location under a prefix (a catalog's vended credentials and
    * endpoint for a table's files, Iceberg property names); `{}` forgets the prefix. A FileIO

@@ -3,7 +3,7 @@ import { parseLocation, type FileIO } from './file-io.js';
 import { LocalFileIO } from './local.js';
 import { S3FileIO, s3ConfigFromProperties, type S3Config } from './s3.js';
 
-export { parseLocation, joinLocation, type FileIO, type OutputFile, type ParsedLocation } from './file-io.js';
+export { parseLocation, joinLocation, type FileIO, type OutputFile, type ParsedLocation, type StoredFile } from './file-io.js';
 export { LocalFileIO } from './local.js';
 export { S3FileIO, s3Error, s3ConfigFromProperties, type S3Config } from './s3.js';
 
@@ -79,6 +79,7 @@ export class RoutingFileIO implements FileIO {
   exists(location: string) { return this.pick(location).exists(location); }
   delete(location: string) { return this.pick(location).delete(location); }
   list(prefix: string) { return this.pick(prefix).list(prefix); }
+  listFiles(prefix: string) { return this.pick(prefix).listFiles(prefix); }
 
   async close(): Promise<void> {
     const all = [...this.clients.values(), ...this.retired];

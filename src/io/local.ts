@@ -3,7 +3,7 @@ import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'n
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { FloeError } from '../errors.js';
-import { parseLocation, type FileIO, type OutputFile } from './file-io.js';
+import { parseLocation, type FileIO, type OutputFile, type StoredFile } from './file-io.js';
 
 function localPath(location: string): string {
   const p = parseLocation(location);
@@ -97,8 +97,16 @@ export class LocalFileIO implements FileIO {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
+    for await (const f of this.listFiles(prefix)) yield f.location;
+  }
+
+  async *listFiles(prefix: string): AsyncIterable<StoredFile> {
     const root = localPath(prefix);
-    const walk = async function* (dir: string): AsyncIterable<string> {
+    const file = async (p: string): Promise<StoredFile | undefined> => {
+      const st = await stat(p).catch(() => undefined); // gone meanwhile: not listed
+      return st?.isFile() ? { location: `file://${p}`, size: st.size, modifiedMs: st.mtimeMs } : undefined;
+    };
+    const walk = async function* (dir: string): AsyncIterable<StoredFile> {
       let entries;
       try {
         entries = await readdir(dir, { withFileTypes: true });
@@ -109,12 +117,17 @@ export class LocalFileIO implements FileIO {
       for (const e of entries) {
         const p = join(dir, e.name);
         if (e.isDirectory()) yield* walk(p);
-        else if (!e.name.endsWith('.tmp')) yield `file://${p}`;
+        else if (!e.name.endsWith('.tmp')) {
+          const f = await file(p);
+          if (f) yield f;
+        }
       }
     };
     const st = await stat(root).catch(() => undefined);
-    if (st?.isFile()) yield `file://${root}`;
-    else yield* walk(root);
+    if (st?.isFile()) {
+      const f = await file(root);
+      if (f) yield f;
+    } else yield* walk(root);
   }
 
   async close(): Promise<void> {}

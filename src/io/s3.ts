@@ -12,7 +12,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { FloeError } from '../errors.js';
-import { parseLocation, type FileIO, type OutputFile } from './file-io.js';
+import { parseLocation, type FileIO, type OutputFile, type StoredFile } from './file-io.js';
 
 export interface S3Config {
   endpoint?: string;
@@ -206,6 +206,10 @@ export class S3FileIO implements FileIO {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
+    for await (const f of this.listFiles(prefix)) yield f.location;
+  }
+
+  async *listFiles(prefix: string): AsyncIterable<StoredFile> {
     const { Bucket, Key } = this.loc(prefix);
     let token: string | undefined;
     do {
@@ -215,7 +219,7 @@ export class S3FileIO implements FileIO {
       } catch (err) {
         throw s3Error('list', prefix, err);
       }
-      for (const o of out.Contents ?? []) if (o.Key) yield `s3://${Bucket}/${o.Key}`;
+      for (const o of out.Contents ?? []) if (o.Key) yield { location: `s3://${Bucket}/${o.Key}`, size: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() ?? 0 };
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
   }

@@ -103,7 +103,7 @@ export function planExpiry(meta: TableMetadata, opts: ExpireOptions = {}): Expir
 }
 
 /** Runs `f` over `items`, `limit` at a time. */
-async function eachLimited<T>(items: readonly T[], limit: number, f: (t: T) => Promise<void>): Promise<void> {
+export async function eachLimited<T>(items: readonly T[], limit: number, f: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {

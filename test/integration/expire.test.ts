@@ -4,7 +4,8 @@
  * (its small files then live only in old snapshots, and the head has no offset map). `floe expire --retain-last 1` must carry the sink's offset map forward before it
  * removes the snapshots that held it, delete exactly the files no kept snapshot reaches, and leave
  * a table that Trino reads whole and that the sink resumes exactly once. Then the service's own
- * expiry (every minute) runs on the same table while the sink writes.
+ * expiry (every minute) runs on the same table while the sink writes. Orphan files: a stray
+ * object under the table is kept while young and deleted when old, nothing else is.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,8 @@ import { decodeManifestList, parseIdent, readAvroFile } from '../../src/iceberg/
 import { ancestors, branchHead, latestWithSummaryKey } from '../../src/spec/metadata.js';
 import { trinoQuery } from '../helpers/engines.js';
 import { spawnFloe, stackConfig, writeConfig } from '../helpers/floe.js';
-import { stackCatalog, stackIO } from '../helpers/iceberg.js';
+import { stackCatalog, stackIO, stackOps } from '../helpers/iceberg.js';
+import { removeOrphanFiles } from '../../src/maintenance/index.js';
 import { order, orderTopic } from '../helpers/orders.js';
 import { ROOT, skipUnless, uniqueName } from '../helpers/stack.js';
 
@@ -140,6 +142,25 @@ ${extra}`;
   assert.deepEqual(after.avro(after.stored), after.avro(after.reached), 'manifests and manifest lists stored = reached');
   assert.ok(after.data(after.stored).length < before.data(before.stored).length);
   await exactlyOnce('after floe expire');
+
+  // 3b. Orphan files: an object no snapshot reaches (as a sink killed before its commit leaves)
+  // is kept while younger than the age limit, then deleted; nothing reachable is touched.
+  const stray = `${m.location.replace(/\/+$/, '')}/data/stray-${run}.parquet`;
+  await io.write(stray, new Uint8Array([80, 65, 82, 49]));
+  const young = await removeOrphanFiles(stackOps(), parseIdent(table));
+  assert.deepEqual([young.orphans, young.tooNew], [[], 1], 'a fresh unreachable file is kept under the default 3 days');
+  const short = await cli('orphans', config, ['--older-than', '5m']);
+  assert.equal(short.code, 2);
+  assert.match(short.out, /--older-than: '5m' is too short; at least 1h/);
+  const dryOrphans = await cli('orphans', config, ['--table', table, '--dry-run']);
+  assert.equal(dryOrphans.code, 0, dryOrphans.out);
+  assert.match(dryOrphans.out, new RegExp(`${table}: \\d+ files, 0 orphans, 1 unreachable but newer than 3d \\(kept\\)`), dryOrphans.out);
+  const old = await removeOrphanFiles(stackOps(), parseIdent(table), { olderThanMs: 0, now: Date.now() + 5000 });
+  assert.deepEqual([old.orphans, old.deleted], [[stray], 1], `only the stray file is an orphan (${old.listed} listed, ${old.reachable} reachable)`);
+  const cleaned = await files();
+  assert.ok(!cleaned.stored.has(stray));
+  assert.deepEqual(cleaned.data(cleaned.stored), cleaned.data(cleaned.reached));
+  await exactlyOnce('after the orphan files went');
 
   // 4. The sink resumes from the carried map (no replay), with the service's expiry on: every
   // minute, snapshots older than a minute beyond the newest 3.
