@@ -10,48 +10,25 @@
  *   manifests commits=<n> merged_manifests=<n> unmerged_manifests=<n> trino_merged_ms=<n> trino_unmerged_ms=<n> trino_speedup=<x> plan_merged_ms=<n> plan_unmerged_ms=<n> commit_p50_merged_ms=<n> commit_p50_unmerged_ms=<n> commit_max_merged_ms=<n>
  */
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { TableWriter, dataDir, decodeManifestList, parseIdent, type TableIdent } from '../src/iceberg/index.js';
+import { decodeManifestList, parseIdent, type TableIdent } from '../src/iceberg/index.js';
 import { branchHead } from '../src/spec/metadata.js';
 import { buildSpec } from '../src/spec/partition.js';
-import type { Schema, Value } from '../src/spec/types.js';
 import { pyiceberg, trinoQuery } from '../test/helpers/engines.js';
 import { stackOps } from '../test/helpers/iceberg.js';
 import { ROOT, uniqueName } from '../test/helpers/stack.js';
+import { SMALL_SCHEMA, copier } from './lib/copies.js';
 
 const COMMITS = Number(process.argv[2] ?? 400);
 const log = (s: string) => console.log(`[manifests] ${s}`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-const SCHEMA: Schema = {
-  schemaId: 0,
-  fields: [
-    { id: 1, name: 'event_time', required: true, type: { type: 'timestamptz' } },
-    { id: 2, name: 'merchant', required: true, type: { type: 'string' } },
-    { id: 3, name: 'amount', required: true, type: { type: 'long' } },
-  ],
-};
-
 async function fill(ident: TableIdent, properties: Record<string, string>): Promise<{ commitMs: number[]; manifests: number }> {
   const ops = stackOps();
-  const created = await ops.create(ident, { schema: SCHEMA, spec: buildSpec(SCHEMA, [{ column: 'event_time', transform: { kind: 'day' } }]), properties });
-  const w = new TableWriter(created.metadata, ops.io);
-  const base = BigInt(Date.now()) * 1000n;
-  for (let i = 0; i < 200; i++) await w.write({ event_time: base + BigInt(i) * 1_000_000n, merchant: `m-${i % 20}`, amount: BigInt(i) } as { [k: string]: Value });
-  const [file] = await w.close();
-  if (!file) throw new Error('no file written');
-  const bytes = await ops.io.read(file.filePath);
+  const created = await ops.create(ident, { schema: SMALL_SCHEMA, spec: buildSpec(SMALL_SCHEMA, [{ column: 'event_time', transform: { kind: 'day' } }]), properties });
+  const c = await copier(ops, ident, created);
   const commitMs: number[] = [];
-  let loaded = created;
-  for (let c = 0; c < COMMITS; c++) {
-    const path = `${dataDir(loaded.metadata)}/copy-${c}-${randomUUID()}.parquet`;
-    await ops.io.write(path, bytes);
-    const t = performance.now();
-    const res = await ops.append(ident, { files: [{ ...file, filePath: path }], loaded });
-    commitMs.push(performance.now() - t);
-    loaded = { ...loaded, metadata: res.metadata, ...(res.metadataLocation ? { metadataLocation: res.metadataLocation } : {}) };
-  }
-  const manifests = decodeManifestList(await ops.io.read(branchHead(loaded.metadata)?.manifestList as string)).length;
+  for (let i = 0; i < COMMITS; i++) commitMs.push(await c.append());
+  const manifests = decodeManifestList(await ops.io.read(branchHead(c.loaded().metadata)?.manifestList as string)).length;
   return { commitMs, manifests };
 }
 

@@ -7,7 +7,7 @@ import { createClients, embeddedStore, embeddedWarehouse, runService } from './s
 import { topicOffsets } from './kafka/consumer.js';
 import { storedOffsets } from './commit/index.js';
 import { ancestors, branchHead } from './spec/metadata.js';
-import { parseIdent } from './iceberg/index.js';
+import { parseIdent, type TableOps } from './iceberg/index.js';
 import { compactTable, expireSnapshots, planExpiry, removeOrphanFiles, rollupColumns } from './maintenance/index.js';
 import { parseDuration } from './config/units.js';
 import { buildMapping, checkRollupWithRegistry, defaultDeadLetterTable } from './pipeline/index.js';
@@ -51,6 +51,25 @@ function maintainedTables(config: FloeConfig, only: string | undefined): Set<str
   }
   if (only && !tables.size) usageExit(`--table: no mapping writes ${only}`);
   return tables;
+}
+
+/**
+ * Runs a maintenance job on each table with the config's clients; a table not created yet is
+ * said so. `job` returns how many files it could not delete: any makes the exit code 1.
+ */
+async function eachTable(config: FloeConfig, tables: Iterable<string>, job: (ops: TableOps, table: string) => Promise<number>): Promise<never> {
+  const c = await createClients(config, createLogger({ level: 'warn' }), { embeddedPort: 0 });
+  let failed = 0;
+  for (const table of tables) {
+    try {
+      failed += await job(c.ops, table);
+    } catch (err) {
+      if (!isFloeError(err, 'NOT_FOUND')) throw err;
+      console.log(`${table}: not created yet`);
+    }
+  }
+  await c.close();
+  process.exit(failed ? 1 : 0);
 }
 
 const configOption = () => new Option('-c, --config <file>', 'the Floe config file (YAML)').makeOptionMandatory();
@@ -166,19 +185,13 @@ export function buildCli(): Command {
         for (const t of tablesOf(m)) if (!opts.table || t === opts.table) targets.set(t, m.mode === 'rollup' && m.rollup ? rollupColumns(m.rollup) : undefined);
       }
       if (opts.table && !targets.size) usageExit(`--table: no mapping writes ${opts.table}`);
-      const c = await createClients(config, createLogger({ level: 'warn' }), { embeddedPort: 0 });
       const writer = { targetFileBytes: config.writer.targetFileSize, compression: config.writer.compression, rowGroupRows: config.writer.rowGroupSize };
-      for (const [table, combine] of targets) {
-        try {
-          const res = await compactTable(c.ops, parseIdent(table), { ...(combine ? { combine } : {}), minFiles, maxRows, writer }, (msg: string) => console.log(msg));
-          console.log(`${table}: ${res.partitions} partitions rewritten, ${res.filesIn} files → ${res.filesOut}, ${res.rowsIn} rows → ${res.rowsOut}`);
-        } catch (err) {
-          if (!isFloeError(err, 'NOT_FOUND')) throw err;
-          console.log(`${table}: not created yet`);
-        }
-      }
-      await c.close();
-      process.exit(0);
+      await eachTable(config, targets.keys(), async (ops, table) => {
+        const combine = targets.get(table);
+        const res = await compactTable(ops, parseIdent(table), { ...(combine ? { combine } : {}), minFiles, maxRows, writer }, (msg: string) => console.log(msg));
+        console.log(`${table}: ${res.partitions} partitions rewritten, ${res.filesIn} files → ${res.filesOut}, ${res.rowsIn} rows → ${res.rowsOut}`);
+        return 0;
+      });
     });
 
   program
@@ -195,29 +208,20 @@ export function buildCli(): Command {
       if (olderThanMs === undefined && opts.olderThan !== undefined) usageExit(`--older-than: '${opts.olderThan}' is not a duration; write e.g. 30m, 12h or 7d`);
       const retainLast = opts.retainLast === undefined ? undefined : wholeNumber('--retain-last', opts.retainLast, 1);
       const tables = maintainedTables(config, opts.table);
-      const c = await createClients(config, createLogger({ level: 'warn' }), { embeddedPort: 0 });
       const o = { ...(olderThanMs !== undefined ? { olderThanMs } : {}), ...(retainLast !== undefined ? { retainLast } : {}) };
-      let undeleted = 0;
-      for (const table of tables) {
-        try {
-          if (opts.dryRun) {
-            const meta = (await c.ops.load(parseIdent(table))).metadata;
-            const plan = planExpiry(meta, o);
-            const carry = Object.keys(plan.carry);
-            console.log(`${table}: would remove ${plan.expire.length} of ${meta.snapshots.length} snapshots${carry.length ? ` after carrying ${carry.join(', ')} forward` : ''}`);
-            continue;
-          }
-          const r = await expireSnapshots(c.ops, parseIdent(table), o, (msg: string) => console.log(msg));
-          const d = r.filesDeleted;
-          console.log(`${table}: ${r.snapshotsRemoved} snapshots removed, ${r.snapshotsKept} kept; deleted ${d.manifestLists} manifest lists, ${d.manifests} manifests, ${d.dataFiles} data files`);
-          undeleted += r.undeleted.length;
-        } catch (err) {
-          if (!isFloeError(err, 'NOT_FOUND')) throw err;
-          console.log(`${table}: not created yet`);
+      await eachTable(config, tables, async (ops, table) => {
+        if (opts.dryRun) {
+          const meta = (await ops.load(parseIdent(table))).metadata;
+          const plan = planExpiry(meta, o);
+          const carry = Object.keys(plan.carry);
+          console.log(`${table}: would remove ${plan.expire.length} of ${meta.snapshots.length} snapshots${carry.length ? ` after carrying ${carry.join(', ')} forward` : ''}`);
+          return 0;
         }
-      }
-      await c.close();
-      process.exit(undeleted ? 1 : 0);
+        const r = await expireSnapshots(ops, parseIdent(table), o, (msg: string) => console.log(msg));
+        const d = r.filesDeleted;
+        console.log(`${table}: ${r.snapshotsRemoved} snapshots removed, ${r.snapshotsKept} kept; deleted ${d.manifestLists} manifest lists, ${d.manifests} manifests, ${d.dataFiles} data files`);
+        return r.undeleted.length;
+      });
     });
 
   program
@@ -233,22 +237,13 @@ export function buildCli(): Command {
       if (olderThanMs === undefined) usageExit(`--older-than: '${opts.olderThan}' is not a duration; write e.g. 12h or 3d`);
       if (olderThanMs < 3_600_000) usageExit(`--older-than: '${opts.olderThan}' is too short; at least 1h: a sink holds the files of a batch it could not commit yet (catalog outage) and commits them later`);
       const tables = maintainedTables(config, opts.table);
-      const c = await createClients(config, createLogger({ level: 'warn' }), { embeddedPort: 0 });
-      let undeleted = 0;
-      for (const table of tables) {
-        try {
-          const r = await removeOrphanFiles(c.ops, parseIdent(table), { olderThanMs, ...(opts.dryRun ? { dryRun: true } : {}) });
-          for (const f of r.orphans) console.log(`${opts.dryRun ? 'orphan' : 'deleted'} ${f}`);
-          for (const u of r.undeleted) console.log(`NOT deleted ${u}`);
-          console.log(`${table}: ${r.listed} files, ${r.orphans.length} orphans${opts.dryRun ? '' : ` (${r.deleted} deleted)`}, ${r.tooNew} unreachable but newer than ${opts.olderThan} (kept)`);
-          undeleted += r.undeleted.length;
-        } catch (err) {
-          if (!isFloeError(err, 'NOT_FOUND')) throw err;
-          console.log(`${table}: not created yet`);
-        }
-      }
-      await c.close();
-      process.exit(undeleted ? 1 : 0);
+      await eachTable(config, tables, async (ops, table) => {
+        const r = await removeOrphanFiles(ops, parseIdent(table), { olderThanMs, ...(opts.dryRun ? { dryRun: true } : {}) });
+        for (const f of r.orphans) console.log(`${opts.dryRun ? 'orphan' : 'deleted'} ${f}`);
+        for (const u of r.undeleted) console.log(`NOT deleted ${u}`);
+        console.log(`${table}: ${r.listed} files, ${r.orphans.length} orphans${opts.dryRun ? '' : ` (${r.deleted} deleted)`}, ${r.tooNew} unreachable but newer than ${opts.olderThan} (kept)`);
+        return r.undeleted.length;
+      });
     });
 
   program

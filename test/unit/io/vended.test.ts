@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RestCatalog, TableOps, parseIdent } from '../../../src/iceberg/index.js';
 import { RoutingFileIO, s3ConfigFromProperties, s3Error } from '../../../src/io/index.js';
+import { tableMetadataJson } from '../../helpers/metadata.js';
 
 test('s3ConfigFromProperties maps the Iceberg property names and only the keys present', () => {
   assert.deepEqual(
@@ -76,22 +77,6 @@ async function fakeS3(): Promise<{ url: string; seen: Seen[]; server: Server }> 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
 }
 
-const METADATA = (location: string) => ({
-  'format-version': 2,
-  'table-uuid': 'ce5e5b8e-1d2f-4c2a-9f0e-0d9f4a9a7b11',
-  location,
-  'last-sequence-number': 0,
-  'last-updated-ms': 1,
-  'last-column-id': 1,
-  'current-schema-id': 0,
-  schemas: [{ type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }] }],
-  'default-spec-id': 0,
-  'partition-specs': [{ 'spec-id': 0, fields: [] }],
-  'last-partition-id': 999,
-  'default-sort-order-id': 0,
-  'sort-orders': [{ 'order-id': 0, fields: [] }],
-  properties: {},
-});
 
 test('a table loaded through TableOps\' catalog is read and written with the credentials and endpoint its catalog vends', async () => {
   const base = await fakeS3();
@@ -108,7 +93,7 @@ test('a table loaded through TableOps\' catalog is read and written with the cre
     const body =
       req.url === '/v1/config'
         ? { defaults: {}, overrides: {} }
-        : { 'metadata-location': 's3://wh/db/t/metadata/00000.json', metadata: METADATA('s3://wh/db/t'), config, 'storage-credentials': [] };
+        : { 'metadata-location': 's3://wh/db/t/metadata/00000.json', metadata: tableMetadataJson('s3://wh/db/t'), config, 'storage-credentials': [] };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
   await new Promise<void>((r) => catalog.listen(0, '127.0.0.1', r));

@@ -3,30 +3,14 @@ import assert from 'node:assert/strict';
 import { planExpiry } from '../../../src/maintenance/expire.js';
 import { metadataFromJson, type TableMetadata } from '../../../src/spec/metadata.js';
 import { applyUpdates, type TableUpdate } from '../../../src/spec/updates.js';
+import { tableMetadataJson } from '../../helpers/metadata.js';
 
 const MIN = 60_000;
 const NOW = 100 * MIN;
 
 /** A table whose main has snapshots 1..n, snapshot i committed at minute i with `summaries[i]`. */
 function table(n: number, summaries: Record<number, Record<string, string>> = {}, properties: Record<string, string> = {}): TableMetadata {
-  let m = metadataFromJson({
-    'format-version': 2,
-    'table-uuid': 'ce5e5b8e-1d2f-4c2a-9f0e-0d9f4a9a7b11',
-    location: 's3://wh/db/t',
-    'last-sequence-number': 0,
-    'last-updated-ms': 1,
-    'last-column-id': 1,
-    'current-schema-id': 0,
-    schemas: [{ type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }] }],
-    'default-spec-id': 0,
-    'partition-specs': [{ 'spec-id': 0, fields: [] }],
-    'last-partition-id': 999,
-    'default-sort-order-id': 0,
-    'sort-orders': [{ 'order-id': 0, fields: [] }],
-    properties,
-    'current-snapshot-id': -1,
-    snapshots: [],
-  });
+  let m = metadataFromJson({ ...tableMetadataJson('s3://wh/db/t', properties), 'current-snapshot-id': -1, snapshots: [] });
   for (let i = 1; i <= n; i++) m = applyUpdates(m, commit(BigInt(i), i > 1 ? BigInt(i - 1) : undefined, i, summaries[i] ?? {}));
   return m;
 }
