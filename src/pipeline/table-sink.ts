@@ -217,6 +217,7 @@ export class TableSink {
       this.ctx.metrics.recordsOut.inc({ table: this.name }, p.rows);
       this.ctx.metrics.commitSeconds.observe({ table: this.name }, (now - p.cutAt) / 1000);
       this.ctx.metrics.lastCommitTime.set({ table: this.name }, now / 1000);
+      this.ctx.metrics.tableSnapshots.set({ table: this.name }, res.metadata.snapshots.length);
       this.ctx.log.debug({ table: this.name, rows: p.rows, files: p.files.length, sealMs: p.sealMs, ms: now - started, snapshot: String(res.snapshotId), recovered: res.recovered }, 'committed');
       return true;
     } catch (err) {

@@ -180,6 +180,12 @@ ${extra}`;
     }
     assert.match(log(), /expired snapshots/, 'the service expired snapshots within 150 s');
     t.diagnostic(log().split('\n').find((l) => l.includes('expired snapshots')) ?? '');
+    const url = /"url":"(http:[^"]+)"/.exec(log())?.[1];
+    assert.ok(url, 'floe run logged its ops URL');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const sample = (name: string) => Number(new RegExp(`^${name}\\{table="${table}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    assert.ok(sample('floe_expired_snapshots_total') >= 1, 'floe_expired_snapshots_total counts them');
+    assert.ok(sample('floe_table_snapshots') >= 1, 'floe_table_snapshots is set after commits');
   } finally {
     sink.kill('SIGTERM');
     await new Promise((r) => sink.once('close', r));
