@@ -21,7 +21,7 @@ import { stackS3 } from '../helpers/floe.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = promisify(execFile);
 
-test('no catalog section: floe run serves the embedded catalog; PyIceberg reads the sink table through it', { skip: skipUnless('kafka', 's3', 'pyiceberg'), timeout: 300_000 }, async () => {
+test('no catalog section: floe run serves the embedded catalog; PyIceberg reads the sink table through it, also after floe expire', { skip: skipUnless('kafka', 's3', 'pyiceberg'), timeout: 300_000 }, async () => {
   const id = uniqueName('emb');
   const topic = `${id}_events`;
   const table = `${id}.events`;
@@ -106,6 +106,27 @@ except Exception as e:
     const check = await run(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'check', '-c', configPath], { cwd: ROOT });
     assert.match(check.stdout, /^catalog\s+ok\s+embedded \(sqlite:.*catalog\.db, warehouse s3:\/\/.*\): \d+ namespaces$/m, check.stdout);
     assert.match(check.stdout, new RegExp(`^table ${table}\\s+ok\\s+exists$`, 'm'), check.stdout);
+
+    // Snapshot expiry through the embedded catalog, beside the running service: one more batch,
+    // `floe expire` keeps the head only, PyIceberg still reads every row, and the sink goes on.
+    const more = (from: number) => Array.from({ length: 50 }, (_, i) => ({ id: from + i, name: `n${from + i}`, score: (from + i) / 4 }));
+    const readAll = async (want: Array<{ id: number; name: string | null; score: number }>) => {
+      let got: unknown = [];
+      for (let i = 0; i < 60 && !(Array.isArray(got) && got.length === want.length); i++) {
+        await sleep(1000);
+        got = await read();
+      }
+      assert.deepEqual(got, want.map((r) => [r.id, r.name, r.score]));
+    };
+    const second = more(50);
+    await producer.send({ topic, acks: -1, messages: second.map((r) => ({ key: String(r.id), value: JSON.stringify(r), partition: r.id % 2 })) });
+    await readAll([...records, ...second]);
+    const expired = await run(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'expire', '-c', configPath, '--table', table, '--older-than', '0s', '--retain-last', '1'], { cwd: ROOT });
+    assert.match(expired.stdout, new RegExp(`^${table}: [1-9]\\d* snapshots removed, 1 kept;`, 'm'), expired.stdout);
+    await readAll([...records, ...second]);
+    const third = more(100);
+    await producer.send({ topic, acks: -1, messages: third.map((r) => ({ key: String(r.id), value: JSON.stringify(r), partition: r.id % 2 })) });
+    await readAll([...records, ...second, ...third]);
   } finally {
     await producer.disconnect().catch(() => undefined);
     if (child.exitCode === null) child.kill('SIGTERM');
