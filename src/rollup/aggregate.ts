@@ -13,14 +13,22 @@ type Row = { [name: string]: Value };
 type Num = bigint | number | null;
 
 interface Acc {
-  readonly windowStart: bigint;
+  /** µs since the epoch: a number while it is a safe integer (the usual case), else a bigint. */
+  readonly windowStart: number | bigint;
   readonly groups: readonly Value[];
-  count: bigint;
+  count: number;
+  /**
+   * Per measure. Exact sums (int, long, decimal unscaled) are numbers while they are safe
+   * integers and bigints past that: the hot path adds doubles, not bigints (D13).
+   */
   readonly values: Num[];
+  /** Some exact sum of this row is a bigint: adding to it needs the overflow check. */
+  big: boolean;
 }
 
 const LONG_MAX = (1n << 63n) - 1n;
 const DECIMAL_MAX = 10n ** 38n - 1n;
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** Estimated bytes of one accumulator beyond its group values, for the memory limit. */
 const ACC_BYTES = 160;
 
@@ -52,6 +60,8 @@ export class LateEventError extends FloeError {
 
 export class RollupAggregator {
   private readonly accs = new Map<string, Acc>();
+  /** One record's measure values, reused. */
+  private readonly scratch: Value[] = [];
   /** Partial rows closed early because a sum would have overflowed the column. */
   private readonly closed: Acc[] = [];
   private bytes = 0;
@@ -60,25 +70,39 @@ export class RollupAggregator {
 
   /**
    * The window start (µs) of a converted source row, or an error naming the field. `kafkaTs` is
-   * the record's Kafka timestamp in ms.
+   * the record's Kafka timestamp in ms. A number while the arithmetic stays in safe integers
+   * (any time between the years -285,000 and 287,000), else a bigint.
    */
-  windowOf(row: Row, kafkaTs: number | undefined, p: RollupPlan = this.plan): bigint {
-    let t: bigint;
+  windowOf(row: Row, kafkaTs: number | undefined, p: RollupPlan = this.plan): number | bigint {
+    let t: number | bigint;
     if (p.timePath) {
       const v = read(row, p.timePath);
       if (v === null || v === undefined) throw new FloeError('CONVERT_FAILED', `rollup: the event-time field '${p.timePath.join('.')}' is null or missing`);
-      t = p.timeUnit === 'days' ? BigInt(v as number) * 86_400_000_000n : (v as bigint);
+      t = p.timeUnit === 'days' ? (v as number) * 86_400_000_000 : (v as bigint);
+      if (typeof t === 'number' && !Number.isSafeInteger(t)) t = BigInt(v as number) * 86_400_000_000n;
     } else {
       if (kafkaTs === undefined) throw new FloeError('CONVERT_FAILED', 'rollup: the record has no Kafka timestamp to window by');
-      t = BigInt(kafkaTs) * 1000n;
+      t = kafkaTs * 1000;
     }
-    if (p.latenessUs !== undefined && kafkaTs !== undefined) {
-      const age = BigInt(kafkaTs) * 1000n - t;
-      if (age > p.latenessUs) {
-        throw new LateEventError(`rollup: the event is ${age / 1_000_000n} s older than its Kafka timestamp, past the lateness bound of ${p.latenessUs / 1_000_000n} s`);
+    const tn = Number(t);
+    const w = p.windowNum;
+    if (Number.isSafeInteger(tn) && (typeof t === 'number' || (t <= SAFE && t >= -SAFE))) {
+      if (p.latenessUs !== undefined && kafkaTs !== undefined) {
+        const age = kafkaTs * 1000 - tn;
+        if (age > p.latenessNum) throw this.late(BigInt(age), p);
       }
+      return Math.floor(tn / w) * w;
     }
-    return floorDiv(t, p.windowUs) * p.windowUs;
+    const tb = BigInt(t);
+    if (p.latenessUs !== undefined && kafkaTs !== undefined) {
+      const age = BigInt(kafkaTs) * 1000n - tb;
+      if (age > p.latenessUs) throw this.late(age, p);
+    }
+    return floorDiv(tb, p.windowUs) * p.windowUs;
+  }
+
+  private late(ageUs: bigint, p: RollupPlan): LateEventError {
+    return new LateEventError(`rollup: the event is ${ageUs / 1_000_000n} s older than its Kafka timestamp, past the lateness bound of ${(p.latenessUs ?? 0n) / 1_000_000n} s`);
   }
 
   /**
@@ -88,37 +112,52 @@ export class RollupAggregator {
    */
   add(row: Row, kafkaTs: number | undefined, p: RollupPlan = this.plan): void {
     const ws = this.windowOf(row, kafkaTs, p);
-    const groups = p.groups.map((g) => read(row, g.path) ?? null);
+    const gs = p.groups;
+    const groups: Value[] = new Array<Value>(gs.length);
     let key = String(ws);
-    for (const g of groups) key += `\u0001${keyPart(g)}`;
-    const vals = p.measures.map((m) => (m.path ? (read(row, m.path) ?? null) : null));
+    for (let i = 0; i < gs.length; i++) {
+      const g = read(row, (gs[i] as RollupPlan['groups'][number]).path) ?? null;
+      groups[i] = g;
+      key += `\u0001${keyPart(g)}`;
+    }
+    const ms = p.measures;
+    const vals = this.scratch;
+    vals.length = ms.length;
+    let bigVal = false;
+    for (let i = 0; i < ms.length; i++) {
+      const path = (ms[i] as MeasurePlan).path;
+      const v = path ? (read(row, path) ?? null) : null;
+      vals[i] = v;
+      if (typeof v === 'bigint' && (v > SAFE || v < -SAFE)) bigVal = true;
+    }
     let acc = this.accs.get(key);
-    if (!acc) {
-      acc = { windowStart: ws, groups, count: 0n, values: p.measures.map(() => null) };
-      this.accs.set(key, acc);
-      this.bytes += ACC_BYTES + key.length * 2;
-    } else if (this.wouldOverflow(acc, vals)) {
+    if (!acc) acc = this.open(key, ws, groups, ms.length);
+    else if ((acc.big || bigVal) && this.wouldOverflow(acc, vals, ms)) {
       this.closed.push(acc);
-      acc = { windowStart: ws, groups, count: 0n, values: p.measures.map(() => null) };
-      this.accs.set(key, acc);
-      this.bytes += ACC_BYTES + key.length * 2;
+      acc = this.open(key, ws, groups, ms.length);
     }
     acc.count++;
-    for (let i = 0; i < vals.length; i++) {
+    for (let i = 0; i < ms.length; i++) {
       const v = vals[i] as Value;
       if (v === null) continue;
-      acc.values[i] = combine(p.measures[i] as MeasurePlan, acc.values[i] as Num, v as bigint | number);
+      acc.values[i] = combine(acc, ms[i] as MeasurePlan, acc.values[i] as Num, v as bigint | number);
     }
   }
 
-  private wouldOverflow(acc: Acc, vals: Value[]): boolean {
-    const ms = this.plan.measures;
+  private open(key: string, ws: number | bigint, groups: readonly Value[], measures: number): Acc {
+    const acc: Acc = { windowStart: ws, groups, count: 0, values: new Array<Num>(measures).fill(null), big: false };
+    this.accs.set(key, acc);
+    this.bytes += ACC_BYTES + key.length * 2;
+    return acc;
+  }
+
+  private wouldOverflow(acc: Acc, vals: readonly Value[], ms: readonly MeasurePlan[]): boolean {
     for (let i = 0; i < ms.length; i++) {
       const m = ms[i] as MeasurePlan;
       const v = vals[i];
       const cur = acc.values[i];
-      if (m.fn !== 'sum' || v === null || v === undefined || cur === null || typeof cur !== 'bigint') continue;
-      const next = cur + BigInt(v as bigint | number);
+      if (m.fn !== 'sum' || m.kind === 'number' || v === null || v === undefined || cur === null || cur === undefined) continue;
+      const next = BigInt(cur) + BigInt(v as bigint | number);
       const max = m.kind === 'decimal' ? DECIMAL_MAX : LONG_MAX;
       if (next > max || next < -max - (m.kind === 'decimal' ? 0n : 1n)) return true;
     }
@@ -140,9 +179,10 @@ export class RollupAggregator {
     const p = this.plan;
     const out: Row[] = [];
     for (const a of [...this.closed, ...this.accs.values()]) {
-      const row: Row = { window_start: a.windowStart, window_end: a.windowStart + p.windowUs };
+      const ws = BigInt(a.windowStart);
+      const row: Row = { window_start: ws, window_end: ws + p.windowUs };
       p.groups.forEach((g, i) => (row[g.name] = a.groups[i] as Value));
-      p.measures.forEach((m, i) => (row[m.name] = m.fn === 'count' ? a.count : toColumn(m, a.values[i] as Num)));
+      p.measures.forEach((m, i) => (row[m.name] = m.fn === 'count' ? BigInt(a.count) : toColumn(m, a.values[i] as Num)));
       out.push(row);
     }
     this.clear();
@@ -156,10 +196,20 @@ export class RollupAggregator {
   }
 }
 
-function combine(m: MeasurePlan, cur: Num, v: bigint | number): bigint | number {
+function combine(acc: Acc, m: MeasurePlan, cur: Num, v: bigint | number): bigint | number {
   if (m.fn === 'sum') {
     if (m.kind === 'number') return (cur === null ? 0 : (cur as number)) + (v as number);
-    return (cur === null ? 0n : (cur as bigint)) + BigInt(v);
+    if (typeof cur !== 'bigint') {
+      // Exact while both are safe integers and so is their sum (a double sum of two safe
+      // integers is exact when the true sum is safe, and unsafe when it is not).
+      if (typeof v === 'number' || (v <= SAFE && v >= -SAFE)) {
+        const n = (cur ?? 0) + Number(v);
+        if (Number.isSafeInteger(n)) return n;
+      }
+      acc.big = true;
+      return BigInt(cur ?? 0) + BigInt(v);
+    }
+    return cur + BigInt(v);
   }
   if (cur === null) return v;
   if (m.fn === 'min') return v < cur ? v : cur;

@@ -32,6 +32,8 @@ export interface GroupPlan {
 export interface RollupPlan {
   /** Window size in µs. */
   readonly windowUs: bigint;
+  /** The same as a number (the aggregator's fast path). */
+  readonly windowNum: number;
   /** Path of the event-time field, or undefined for the Kafka record timestamp. */
   readonly timePath?: readonly string[];
   /** How the event-time field's values become µs: timestamps are µs, dates are days. */
@@ -40,6 +42,8 @@ export interface RollupPlan {
   readonly measures: readonly MeasurePlan[];
   /** Lateness bound in µs: events older than the record's Kafka timestamp by more go to the dead-letter target. */
   readonly latenessUs?: bigint;
+  /** The same as a number; Infinity without a bound. */
+  readonly latenessNum: number;
   readonly schema: Schema;
 }
 
@@ -129,6 +133,8 @@ export function planRollup(cfg: RollupConfig, value: Schema, key: string): Rollu
   ];
   return {
     windowUs,
+    windowNum: Number(windowUs),
+    latenessNum: cfg.lateness !== undefined ? cfg.lateness * 1000 : Infinity,
     ...(timePath ? { timePath } : {}),
     timeUnit,
     groups,

@@ -197,10 +197,13 @@ test('sums near the column limits: however cut, every partial row fits its colum
   const plan = planRollup({ timeField: 't', window: 1000, groupBy: ['g'], measures: [{ fn: 'count', name: 'n' }, { fn: 'sum', field: 'v', name: 'sv' }, { fn: 'sum', field: 'd', name: 'sd' }] } as RollupConfig, schema, 'm');
   const LONG = (1n << 63n) - 1n;
   const DEC = 10n ** 38n - 1n;
+  // Also small values and values around 2^53, where the aggregator's sums move from doubles to bigints.
+  const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+  const nearSafe = fc.oneof(fc.bigInt({ min: SAFE - 3000n, max: SAFE + 3000n }), fc.bigInt({ min: -SAFE - 3000n, max: -SAFE + 3000n }), fc.bigInt({ min: -1000n, max: 1000n }));
   const rec = fc.record({
     g: fc.constantFrom('x', 'y'),
-    v: fc.option(fc.oneof(fc.bigInt({ min: -LONG - 1n, max: LONG }), fc.constantFrom(LONG, -LONG - 1n)), { nil: null }),
-    d: fc.option(fc.oneof(fc.bigInt({ min: -DEC, max: DEC }), fc.constantFrom(DEC, -DEC)), { nil: null }),
+    v: fc.option(fc.oneof(fc.bigInt({ min: -LONG - 1n, max: LONG }), fc.constantFrom(LONG, -LONG - 1n), nearSafe, nearSafe), { nil: null }),
+    d: fc.option(fc.oneof(fc.bigInt({ min: -DEC, max: DEC }), fc.constantFrom(DEC, -DEC), nearSafe, nearSafe), { nil: null }),
     t: fc.bigInt({ min: 0n, max: 3_000_000n }),
   });
   fc.assert(
