@@ -8,7 +8,8 @@
  *    table and a rollup (count and sum(amount) per merchant per minute). records_per_s is this
  *    run's rate: every record in both tables, from the start of the process. Both runs commit
  *    every 2 s: with the default 10 s a run of ~15 s ends on whichever tick it reaches, which
- *    decided the ratio more than the work did.
+ *    decided the ratio more than the work did. 2) and 3) run twice, alternated; the best run of
+ *    each counts.
  * 4) Trino asks the same question of both tables (revenue per merchant per minute, reduced to a
  *    few numbers so that transfer is not what is timed): warm-up, then the median of 5 runs. The
  *    full per-window, per-merchant answers of both tables are compared once, exactly.
@@ -23,7 +24,7 @@ import { trinoQuery } from '../test/helpers/engines.js';
 import { stackOps } from '../test/helpers/iceberg.js';
 import { order, orderTopic } from '../test/helpers/orders.js';
 import { ROOT, stack, uniqueName } from '../test/helpers/stack.js';
-import { runFloeUntil, tableHead } from './lib/floe-process.js';
+import { runFloeUntil, tableHead, type FloeRun } from './lib/floe-process.js';
 import { stackS3 } from '../test/helpers/floe.js';
 
 const EVENTS = Number(process.argv[2] ?? 2_000_000);
@@ -103,13 +104,25 @@ mappings:
   const rawTable = `bench.${run}_raw`;
   const rollupTable = `bench.${run}_rollup`;
 
-  log('baseline: plain append only');
-  const baseline = await runFloeUntil({ group: `${run}-append`, config: common(`${run}-append`) + raw(baseTable), tables: [baseTable], topic, records: EVENTS });
-  log(`baseline: ${Math.round(baseline.recordsPerS)} records/s, peak RSS ${baseline.peakRssMb} MB`);
-
-  log('raw append and rollup of the same topic in one process');
-  const both = await runFloeUntil({ group: `${run}-both`, config: common(`${run}-both`) + raw(rawTable) + rollup(rollupTable), tables: [rawTable, rollupTable], topic, records: EVENTS });
-  log(`raw + rollup: ${Math.round(both.recordsPerS)} records/s (${((both.recordsPerS / baseline.recordsPerS) * 100).toFixed(0)}% of plain append), peak RSS ${both.peakRssMb} MB`);
+  // Alternated twice (baseline, both, baseline, both), the best of each kept: on a shared
+  // 2-core machine one disturbed run otherwise decides the ratio (single runs gave 75-90%).
+  // The second round writes to tables of its own; the last "both" tables are the ones queried.
+  const runs: { baseline: FloeRun[]; both: FloeRun[] } = { baseline: [], both: [] };
+  for (const round of [1, 2]) {
+    const g = (kind: string) => `${run}-${kind}-${round}`;
+    const t = (name: string) => (round === 2 ? name : `${name}_${round}`);
+    log(`round ${round}: plain append only`);
+    const b = await runFloeUntil({ group: g('append'), config: common(g('append')) + raw(t(baseTable)), tables: [t(baseTable)], topic, records: EVENTS });
+    log(`round ${round}: plain append ${Math.round(b.recordsPerS)} records/s, peak RSS ${b.peakRssMb} MB`);
+    log(`round ${round}: raw append and rollup of the same topic in one process`);
+    const r = await runFloeUntil({ group: g('both'), config: common(g('both')) + raw(t(rawTable)) + rollup(t(rollupTable)), tables: [t(rawTable), t(rollupTable)], topic, records: EVENTS });
+    log(`round ${round}: raw + rollup ${Math.round(r.recordsPerS)} records/s (${((r.recordsPerS / b.recordsPerS) * 100).toFixed(0)}% of this round's plain append), peak RSS ${r.peakRssMb} MB`);
+    runs.baseline.push(b);
+    runs.both.push(r);
+  }
+  const best = (xs: FloeRun[]) => xs.reduce((a, b) => (b.recordsPerS > a.recordsPerS ? b : a));
+  const [baseline, both] = [best(runs.baseline), best(runs.both)];
+  log(`best of two: plain append ${Math.round(baseline.recordsPerS)} records/s, raw + rollup ${Math.round(both.recordsPerS)} records/s (${((both.recordsPerS / baseline.recordsPerS) * 100).toFixed(0)}%)`);
 
   const rawRows = Number((await tableHead(rawTable))?.summary['total-records'] ?? 0);
   const rollupRows = Number((await tableHead(rollupTable))?.summary['total-records'] ?? 0);
