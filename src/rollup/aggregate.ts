@@ -12,6 +12,9 @@ import type { MeasurePlan, RollupPlan } from './plan.js';
 type Row = { [name: string]: Value };
 type Num = bigint | number | null;
 
+/** A group's key within a window: the value of a single group column, else a string of all. */
+type GroupKey = string | number | bigint | boolean | null;
+
 interface Acc {
   /** µs since the epoch: a number while it is a safe integer (the usual case), else a bigint. */
   readonly windowStart: number | bigint;
@@ -28,7 +31,6 @@ interface Acc {
 
 const LONG_MAX = (1n << 63n) - 1n;
 const DECIMAL_MAX = 10n ** 38n - 1n;
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** Estimated bytes of one accumulator beyond its group values, for the memory limit. */
 const ACC_BYTES = 160;
 
@@ -59,9 +61,12 @@ export class LateEventError extends FloeError {
 }
 
 export class RollupAggregator {
-  private readonly accs = new Map<string, Acc>();
-  /** One record's measure values, reused. */
+  /** By window start, then by the group values' key: no window number is turned into a string per record. */
+  private readonly accs = new Map<number | bigint, Map<GroupKey, Acc>>();
+  private count = 0;
+  /** One record's measure and group values, reused (copied only for a new accumulator). */
   private readonly scratch: Value[] = [];
+  private readonly groupScratch: Value[] = [];
   /** Partial rows closed early because a sum would have overflowed the column. */
   private readonly closed: Acc[] = [];
   private bytes = 0;
@@ -84,9 +89,11 @@ export class RollupAggregator {
       if (kafkaTs === undefined) throw new FloeError('CONVERT_FAILED', 'rollup: the record has no Kafka timestamp to window by');
       t = kafkaTs * 1000;
     }
+    // Number(t) of a bigint is a safe integer exactly when t is one (rounding is monotone and
+    // 2^53 is representable), so this one test picks the exact fast path.
     const tn = Number(t);
     const w = p.windowNum;
-    if (Number.isSafeInteger(tn) && (typeof t === 'number' || (t <= SAFE && t >= -SAFE))) {
+    if (Number.isSafeInteger(tn)) {
       if (p.latenessUs !== undefined && kafkaTs !== undefined) {
         const age = kafkaTs * 1000 - tn;
         if (age > p.latenessNum) throw this.late(BigInt(age), p);
@@ -113,28 +120,37 @@ export class RollupAggregator {
   add(row: Row, kafkaTs: number | undefined, p: RollupPlan = this.plan): void {
     const ws = this.windowOf(row, kafkaTs, p);
     const gs = p.groups;
-    const groups: Value[] = new Array<Value>(gs.length);
-    let key = String(ws);
+    const groups = this.groupScratch;
+    // One group column: its value is the key as it is (Map keys compare primitives by value,
+    // bigints included), no string built per record. Several, or bytes: one string of all.
+    let key: GroupKey = '';
     for (let i = 0; i < gs.length; i++) {
       const g = read(row, (gs[i] as RollupPlan['groups'][number]).path) ?? null;
       groups[i] = g;
-      key += `\u0001${keyPart(g)}`;
+      key = i === 0 ? (gs.length === 1 && (g === null || typeof g !== 'object') ? g : keyPart(g)) : `${String(key)}\u0001${keyPart(g)}`;
     }
     const ms = p.measures;
     const vals = this.scratch;
-    vals.length = ms.length;
     let bigVal = false;
     for (let i = 0; i < ms.length; i++) {
-      const path = (ms[i] as MeasurePlan).path;
-      const v = path ? (read(row, path) ?? null) : null;
+      const m = ms[i] as MeasurePlan;
+      let v = m.path ? (read(row, m.path) ?? null) : null;
+      // An exact sum's addend as a number when it is a safe integer (the sum path adds doubles).
+      if (typeof v === 'bigint' && m.fn === 'sum') {
+        const n = Number(v);
+        if (Number.isSafeInteger(n)) v = n;
+        else bigVal = true;
+      }
       vals[i] = v;
-      if (typeof v === 'bigint' && (v > SAFE || v < -SAFE)) bigVal = true;
     }
-    let acc = this.accs.get(key);
-    if (!acc) acc = this.open(key, ws, groups, ms.length);
+    let window = this.accs.get(ws);
+    if (!window) this.accs.set(ws, (window = new Map()));
+    let acc = window.get(key);
+    if (!acc) acc = this.open(window, key, ws, groups.slice(0, gs.length), ms.length);
     else if ((acc.big || bigVal) && this.wouldOverflow(acc, vals, ms)) {
       this.closed.push(acc);
-      acc = this.open(key, ws, groups, ms.length);
+      acc = this.open(window, key, ws, groups.slice(0, gs.length), ms.length);
+      this.count--; // the closed one is still counted
     }
     acc.count++;
     for (let i = 0; i < ms.length; i++) {
@@ -144,10 +160,11 @@ export class RollupAggregator {
     }
   }
 
-  private open(key: string, ws: number | bigint, groups: readonly Value[], measures: number): Acc {
+  private open(window: Map<GroupKey, Acc>, key: GroupKey, ws: number | bigint, groups: readonly Value[], measures: number): Acc {
     const acc: Acc = { windowStart: ws, groups, count: 0, values: new Array<Num>(measures).fill(null), big: false };
-    this.accs.set(key, acc);
-    this.bytes += ACC_BYTES + key.length * 2;
+    window.set(key, acc);
+    this.count++;
+    this.bytes += ACC_BYTES + (typeof key === 'string' ? key.length * 2 : 16);
     return acc;
   }
 
@@ -166,7 +183,7 @@ export class RollupAggregator {
 
   /** (window, group) keys held. */
   get size(): number {
-    return this.accs.size + this.closed.length;
+    return this.count + this.closed.length;
   }
 
   /** Estimated bytes held, for the memory limit. */
@@ -178,7 +195,7 @@ export class RollupAggregator {
   drain(): Row[] {
     const p = this.plan;
     const out: Row[] = [];
-    for (const a of [...this.closed, ...this.accs.values()]) {
+    for (const a of [...this.closed, ...[...this.accs.values()].flatMap((w) => [...w.values()])]) {
       const ws = BigInt(a.windowStart);
       const row: Row = { window_start: ws, window_end: ws + p.windowUs };
       p.groups.forEach((g, i) => (row[g.name] = a.groups[i] as Value));
@@ -191,6 +208,7 @@ export class RollupAggregator {
 
   clear(): void {
     this.accs.clear();
+    this.count = 0;
     this.closed.length = 0;
     this.bytes = 0;
   }
@@ -201,9 +219,10 @@ function combine(acc: Acc, m: MeasurePlan, cur: Num, v: bigint | number): bigint
     if (m.kind === 'number') return (cur === null ? 0 : (cur as number)) + (v as number);
     if (typeof cur !== 'bigint') {
       // Exact while both are safe integers and so is their sum (a double sum of two safe
-      // integers is exact when the true sum is safe, and unsafe when it is not).
-      if (typeof v === 'number' || (v <= SAFE && v >= -SAFE)) {
-        const n = (cur ?? 0) + Number(v);
+      // integers is exact when the true sum is safe, and unsafe when it is not). `v` is a
+      // number here whenever it is a safe integer (see add).
+      if (typeof v === 'number') {
+        const n = (cur ?? 0) + v;
         if (Number.isSafeInteger(n)) return n;
       }
       acc.big = true;

@@ -133,6 +133,17 @@ test('a partial sum that would overflow its column closes the row and opens anot
   assert.equal(rows.reduce((s, r) => s + (r.n as bigint), 0n), 3n);
 });
 
+test('groups are told apart by value and type: null, a string that looks like the null key, one and several group columns', () => {
+  const single = new RollupAggregator(planRollup(cfg({ groupBy: ['customer.country'] }), ORDERS, 'm'));
+  const multi = new RollupAggregator(planRollup(cfg(), ORDERS, 'm'));
+  for (const a of [single, multi]) {
+    for (const c of [null, '\u0000', '', 'DE', 'DE', null]) a.add(row('m', 1n, T0, c), undefined);
+  }
+  const counts = (rows: Array<{ [k: string]: Value }>) => rows.map((r) => `${JSON.stringify(r.country)}:${String(r.count)}`).sort();
+  assert.deepEqual(counts(single.drain()), ['"":1', '"DE":2', '"\\u0000":1', 'null:2']);
+  assert.deepEqual(counts(multi.drain()), ['"":1', '"DE":2', '"\\u0000":1', 'null:2']);
+});
+
 test('any cut of a stream into batches: the partial rows combine to the aggregate of the whole stream (property)', () => {
   const plan = planRollup(cfg({ groupBy: ['merchant'] }), ORDERS, 'm');
   const event = fc.record({
