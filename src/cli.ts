@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from './version.js';
 import { FloeError, isFloeError } from './errors.js';
-import { loadConfig, type FloeConfig, type MappingConfig } from './config/index.js';
+import { deadLetterTable, loadConfig, mappingTables, type FloeConfig } from './config/index.js';
 import { createLogger } from './observability/index.js';
 import { createClients, embeddedStore, embeddedWarehouse, runService } from './service.js';
 import { topicOffsets } from './kafka/consumer.js';
@@ -10,7 +10,7 @@ import { ancestors, branchHead } from './spec/metadata.js';
 import { parseIdent, type TableOps } from './iceberg/index.js';
 import { compactTable, expireSnapshots, planExpiry, removeOrphanFiles, rollupColumns } from './maintenance/index.js';
 import { parseDuration } from './config/units.js';
-import { buildMapping, checkRollupWithRegistry, defaultDeadLetterTable } from './pipeline/index.js';
+import { buildMapping, checkRollupWithRegistry } from './pipeline/index.js';
 import { registerCatalogCommand } from '../catalog/index.js';
 
 function configOrExit(path: string): FloeConfig {
@@ -37,17 +37,12 @@ function wholeNumber(flag: string, v: string, min: number): number {
   return n;
 }
 
-/** The tables a mapping writes: its table, or its routes' tables. */
-function tablesOf(m: MappingConfig): string[] {
-  return m.route ? [...new Set([...Object.values(m.route.tables), ...(m.route.default ? [m.route.default] : [])])] : [m.table];
-}
-
 /** Every table the mappings write, dead-letter tables included; `only` picks one (else exit 2). */
 function maintainedTables(config: FloeConfig, only: string | undefined): Set<string> {
   const tables = new Set<string>();
   for (const m of config.mappings) {
-    const dl = m.deadLetter ?? config.deadLetter;
-    for (const t of [...tablesOf(m), ...(dl.topic ? [] : [dl.table ?? defaultDeadLetterTable(m.table)])]) if (!only || t === only) tables.add(t);
+    const dlq = deadLetterTable(m, config);
+    for (const t of [...mappingTables(m), ...(dlq ? [dlq] : [])]) if (!only || t === only) tables.add(t);
   }
   if (only && !tables.size) usageExit(`--table: no mapping writes ${only}`);
   return tables;
@@ -182,7 +177,7 @@ export function buildCli(): Command {
       // Every table a mapping writes (routes too), with its mapping's kind: combine or bin-pack.
       const targets = new Map<string, ReturnType<typeof rollupColumns> | undefined>();
       for (const m of config.mappings) {
-        for (const t of tablesOf(m)) if (!opts.table || t === opts.table) targets.set(t, m.mode === 'rollup' && m.rollup ? rollupColumns(m.rollup) : undefined);
+        for (const t of mappingTables(m)) if (!opts.table || t === opts.table) targets.set(t, m.mode === 'rollup' && m.rollup ? rollupColumns(m.rollup) : undefined);
       }
       if (opts.table && !targets.size) usageExit(`--table: no mapping writes ${opts.table}`);
       const writer = { targetFileBytes: config.writer.targetFileSize, compression: config.writer.compression, rowGroupRows: config.writer.rowGroupSize };
@@ -269,9 +264,9 @@ export function buildCli(): Command {
         }
         const offsets = await topicOffsets(c.kafka, topics, config.kafka.groupId);
         // Every table the mapping writes: its routes (or its table) and its dead-letter table.
-        const dl = m.deadLetter ?? config.deadLetter;
-        const targets = m.route ? [...Object.values(m.route.tables), ...(m.route.default ? [m.route.default] : [])] : [m.table];
-        const tables = [...new Set([...targets, ...(dl.topic ? [] : [dl.table ?? defaultDeadLetterTable(m.table)])])];
+        const targets = mappingTables(m);
+        const dlq = deadLetterTable(m, config);
+        const tables = [...new Set([...targets, ...(dlq ? [dlq] : [])])];
         for (const table of tables) {
           let stored = new Map<string, Map<number, number>>() as ReturnType<typeof storedOffsets>;
           let age: number | undefined;

@@ -4,13 +4,13 @@ import { pathToFileURL } from 'node:url';
 import type { Registry } from 'prom-client';
 import { CatalogMetrics, openStore, startCatalogServer, s3ClientConfig, type CatalogServer, type CatalogStore } from '../catalog/index.js';
 import { FloeError } from './errors.js';
-import type { FloeConfig } from './config/index.js';
+import { deadLetterTable, type FloeConfig } from './config/index.js';
 import { RegistryClient } from './decode/registry.js';
 import { RestCatalog, TableOps } from './iceberg/index.js';
 import { createFileIO, type FileIO, type S3Config } from './io/index.js';
 import { createKafka } from './kafka/consumer.js';
 import { Metrics, createLogger, startOpsServer, type Logger } from './observability/index.js';
-import { Pipeline, defaultDeadLetterTable } from './pipeline/index.js';
+import { Pipeline } from './pipeline/index.js';
 import { closeSharedEncoders } from './parquet/index.js';
 import { Maintainer } from './maintenance/index.js';
 
@@ -133,10 +133,7 @@ export async function runService(config: FloeConfig, log = createLogger()): Prom
     targetFileBytes: config.writer.targetFileSize,
     compression: config.writer.compression,
     rowGroupRows: config.writer.rowGroupSize,
-  }, (m) => {
-    const dl = m.deadLetter ?? config.deadLetter;
-    return dl.topic ? undefined : (dl.table ?? defaultDeadLetterTable(m.table));
-  });
+  }, (m) => deadLetterTable(m, config));
   maintainer.start();
   return {
     url: ops.url,

@@ -189,3 +189,19 @@ export function buildConfigSchema(baseDir: () => string = () => process.cwd()) {
 export const configSchema = buildConfigSchema();
 export type FloeConfig = z.output<typeof configSchema>;
 export type MappingConfig = FloeConfig['mappings'][number];
+
+/** `db.orders` -> `db.orders_dlq`: the default dead-letter table of a mapping. */
+export function defaultDeadLetterTable(table: string): string {
+  return `${table}_dlq`;
+}
+
+/** The tables a mapping writes records to: its table, or its routes' tables and default. */
+export function mappingTables(m: MappingConfig): string[] {
+  return m.route ? [...new Set([...Object.values(m.route.tables), ...(m.route.default ? [m.route.default] : [])])] : [m.table];
+}
+
+/** A mapping's dead-letter table (its own setting, else the config's), or undefined when its dead letters go to a topic. */
+export function deadLetterTable(m: MappingConfig, config: Pick<FloeConfig, 'deadLetter'>): string | undefined {
+  const dl = m.deadLetter ?? config.deadLetter;
+  return dl.topic ? undefined : (dl.table ?? defaultDeadLetterTable(m.table));
+}

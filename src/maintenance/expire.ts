@@ -113,7 +113,7 @@ export async function eachLimited<T>(items: readonly T[], limit: number, f: (t: 
 }
 
 /** Data and delete files of a manifest, by status (0 existing, 1 added, 2 deleted). */
-function manifestFiles(bytes: Uint8Array): Array<{ status: number; path: string }> {
+export function manifestFiles(bytes: Uint8Array): Array<{ status: number; path: string }> {
   return readAvroFile<{ status: number; data_file: { file_path: string } }>(bytes).records.map((r) => ({ status: r.status, path: r.data_file.file_path }));
 }
 

@@ -8,7 +8,7 @@
  */
 import { describeError, isFloeError } from '../errors.js';
 import { parseIdent, type TableOps, type TableWriterOptions } from '../iceberg/index.js';
-import type { MappingConfig } from '../config/index.js';
+import { mappingTables, type MappingConfig } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { compactTable, rollupColumns } from './compact.js';
@@ -35,7 +35,7 @@ export class Maintainer {
     for (const m of this.mappings) {
       const c = m.compact;
       const combine = m.mode === 'rollup' && m.rollup ? rollupColumns(m.rollup) : undefined;
-      const tables = m.route ? [...new Set([...Object.values(m.route.tables), ...(m.route.default ? [m.route.default] : [])])] : [m.table];
+      const tables = mappingTables(m);
       for (const table of tables) {
         if (c) this.every(c.every, () => this.once(table, { ...(combine ? { combine } : {}), minFiles: c.minFiles, maxRows: c.maxRows, writer: this.writer }));
       }

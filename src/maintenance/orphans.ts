@@ -15,11 +15,11 @@
  * Locations are compared after normalising the scheme (s3a:// and s3n:// are s3://; file:///x
  * is /x), so that files written by another engine under another spelling are not taken for orphans.
  */
-import { decodeManifestList, readAvroFile, type TableIdent, type TableOps } from '../iceberg/index.js';
+import { decodeManifestList, type TableIdent, type TableOps } from '../iceberg/index.js';
 import { parseLocation } from '../io/index.js';
 import { partitionStatisticsFiles, statisticsFiles } from '../spec/metadata.js';
 import { FloeError } from '../errors.js';
-import { eachLimited } from './expire.js';
+import { eachLimited, manifestFiles } from './expire.js';
 
 export interface OrphanOptions {
   /** Only files last written longer ago than this (ms) are orphans; default 3 days. */
@@ -67,7 +67,7 @@ export async function removeOrphanFiles(ops: TableOps, ident: TableIdent, opts: 
   });
   await eachLimited([...manifests], 16, async (m) => {
     add(m);
-    for (const r of readAvroFile<{ data_file: { file_path: string } }>(await ops.io.read(m)).records) add(r.data_file.file_path);
+    for (const f of manifestFiles(await ops.io.read(m))) add(f.path);
   });
   const location = meta.location.replace(/\/+$/, '');
   const prefixes = [location, meta.properties['write.data.path'], meta.properties['write.metadata.path']].filter((p): p is string => !!p);

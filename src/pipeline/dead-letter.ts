@@ -56,10 +56,7 @@ export function deadLetterRow(record: RawRecord, err: unknown, targetTable: stri
   };
 }
 
-/** `db.orders` -> `db.orders_dlq`: the default dead-letter table of a mapping. */
-export function defaultDeadLetterTable(table: string): string {
-  return `${table}_dlq`;
-}
+export { defaultDeadLetterTable } from '../config/index.js';
 
 /**
  * Headers a dead letter carries in a topic, after the record's own headers. Named like Kafka

@@ -1,13 +1,13 @@
 /** A mapping of the config made ready to run: its decoder, targets and dead-letter table. */
 import { FloeError } from '../errors.js';
-import type { FloeConfig, MappingConfig } from '../config/index.js';
+import { deadLetterTable, mappingTables, type FloeConfig, type MappingConfig } from '../config/index.js';
 import { Decoder, declaredSchema, type Format } from '../decode/decoder.js';
 import type { RegistryClient } from '../decode/registry.js';
 import type { NestedField, Schema, Value } from '../spec/types.js';
 import { planRollup, type RollupPlan } from '../rollup/index.js';
 import { buildSpec } from '../spec/partition.js';
 import type { RollupConfig } from '../config/mapping.js';
-import { defaultDeadLetterTable, type RawRecord } from './dead-letter.js';
+import type { RawRecord } from './dead-letter.js';
 
 export interface Mapping {
   readonly cfg: MappingConfig;
@@ -55,9 +55,8 @@ export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: R
     if (cfg.route) throw new FloeError('CONFIG_INVALID', `${key}.route: routing by a field's value is not available with mode: rollup; write one rollup mapping per table instead`);
     if (cfg.kafkaColumns.length) throw new FloeError('CONFIG_INVALID', `${key}.kafkaColumns: a rollup table has no per-record columns; remove kafkaColumns (group by a field instead)`);
   }
-  const dl = cfg.deadLetter ?? config.deadLetter;
-  const deadLetterTopic = dl.topic;
-  const deadLetterTable = deadLetterTopic ? undefined : (dl.table ?? defaultDeadLetterTable(cfg.table));
+  const deadLetterTopic = (cfg.deadLetter ?? config.deadLetter).topic;
+  const dlqTable = deadLetterTable(cfg, config);
   const declared = cfg.schema ? declaredSchema(cfg.schema) : undefined;
   const decoderKey = `${cfg.format}\u0000${cfg.schema ? JSON.stringify(cfg.schema) : ''}`;
   let decoder = decoders.get(decoderKey);
@@ -67,7 +66,7 @@ export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: R
   // A declared schema is known now: check the rollup against it at start.
   if (rollup && declared) plans.set(0, planRollupTable(cfg, rollup, declared, key));
   const routeCfg = cfg.route;
-  const targets = routeCfg ? [...new Set([...Object.values(routeCfg.tables), ...(routeCfg.default ? [routeCfg.default] : [])])] : [cfg.table];
+  const targets = mappingTables(cfg);
   const path = routeCfg?.field.split('.') ?? [];
   let id = 10_000;
   const kafkaFields: NestedField[] = cfg.kafkaColumns.map((c) => {
@@ -88,9 +87,9 @@ export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: R
         }
       : {}),
     decoder,
-    deadLetterTable,
+    deadLetterTable: dlqTable,
     deadLetterTopic,
-    tables: deadLetterTable ? [...targets, deadLetterTable] : targets,
+    tables: dlqTable ? [...targets, dlqTable] : targets,
     kafkaFields,
     matches: (topic) => (cfg.topics ? cfg.topics.includes(topic) : (cfg.topicPattern as RegExp).test(topic)),
     route: (value) => {
