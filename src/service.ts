@@ -129,11 +129,15 @@ export async function runService(config: FloeConfig, log = createLogger()): Prom
   });
   log.info({ url: ops.url, mappings: config.mappings.length, ...(c.embeddedCatalogUrl ? { catalog: c.embeddedCatalogUrl } : {}) }, 'floe started');
   await pipeline.start();
-  const maintainer = new Maintainer(c.ops, config.mappings, log.child({ component: 'maintenance' }), metrics, {
-    targetFileBytes: config.writer.targetFileSize,
-    compression: config.writer.compression,
-    rowGroupRows: config.writer.rowGroupSize,
-  }, (m) => deadLetterTable(m, config));
+  const maintainer = new Maintainer({
+    ops: c.ops,
+    mappings: config.mappings,
+    log: log.child({ component: 'maintenance' }),
+    metrics,
+    writer: { targetFileBytes: config.writer.targetFileSize, compression: config.writer.compression, rowGroupRows: config.writer.rowGroupSize },
+    deadLetterTableOf: (m) => deadLetterTable(m, config),
+    leads: () => pipeline.leadsMaintenance(),
+  });
   maintainer.start();
   return {
     url: ops.url,

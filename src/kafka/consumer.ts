@@ -59,6 +59,11 @@ export class FloeConsumer {
     return this.inner?.assignment ?? [];
   }
 
+  /** Whether this member leads the consumer group; undefined while not in it (see KafkaConsumer.isLeader). */
+  get isGroupLeader(): boolean | undefined {
+    return this.inner?.isLeader;
+  }
+
   /** Per assigned partition: the next offset to deliver and the high watermark of the last fetch. */
   lag(): PartitionLag[] {
     return this.inner?.lag() ?? [];

@@ -65,6 +65,8 @@ const DEFAULT_FETCH = { minBytes: 1, maxBytes: 10 * 2 ** 20, maxBytesPerPartitio
 export class KafkaConsumer {
   private consumer: Consumer | undefined;
   private assigned: TopicPartition[] = [];
+  /** Whether this member led the group's last join (it computed the assignment); one member per generation. Undefined before the first join. */
+  private leader: boolean | undefined;
   private assignedKeys = new Set<string>();
   private generation = 0;
   private planning = false;
@@ -106,8 +108,12 @@ export class KafkaConsumer {
       retry: { retries: 10 },
     });
     this.consumer = c;
-    c.on(c.events.GROUP_JOIN, (e) => this.joined(e.payload.memberAssignment));
+    c.on(c.events.GROUP_JOIN, (e) => {
+      this.leader = e.payload.isLeader;
+      this.joined(e.payload.memberAssignment);
+    });
     c.on(c.events.CRASH, (e) => {
+      this.leader = undefined;
       if (!this.stopping) this.handlers.onError?.(e.payload.error, !e.payload.restart);
     });
     try {
@@ -312,6 +318,16 @@ export class KafkaConsumer {
 
   get assignment(): readonly TopicPartition[] {
     return this.assigned;
+  }
+
+  /**
+   * Whether this member is the group's leader as of its last join. Exactly one member leads a
+   * generation; a member that lost the group without rejoining may believe it still leads until
+   * its next join, so a job run only by the leader can still, rarely, run twice at once.
+   * Undefined while not in the group (before the first join, after a crash or stop).
+   */
+  get isLeader(): boolean | undefined {
+    return this.stopping ? undefined : this.leader;
   }
 
   /** Whether a plan is pending (nothing is fetched meanwhile). */

@@ -1,10 +1,16 @@
 /**
  * Maintenance inside the service. Snapshot expiry (a mapping's `expire`, on by default) and
- * compaction (a mapping's `compact`): every `every`, with ±10% jitter so that the instances of a
- * group do not all start at once, `expireSnapshots` / `compactTable` runs for each of the
- * mapping's tables (a rollup's partial rows combined, an append table's small files bin-packed). Several instances may compact the same table: a compaction that loses
- * the race fails its commit (its files are gone) and does nothing; the sink's own commits retry
- * on top of a compaction like on any other commit. Never fatal: failures are logged and counted.
+ * compaction (a mapping's `compact`): every `every` (±10% jitter), `expireSnapshots` /
+ * `compactTable` runs for each of the mapping's tables (a rollup's partial rows combined, an
+ * append table's small files bin-packed).
+ *
+ * Only the instance that leads the consumer group runs the jobs (`leads`): N instances would
+ * otherwise each read and rewrite the same files, all but one losing the commit and leaving
+ * their files behind. When the leader changes at a rebalance, the new one runs at its next
+ * tick. Leadership is as of the last join, so two instances may rarely overlap; that is safe: a
+ * compaction that loses the race fails its commit (its inputs are gone) and does nothing, and
+ * the sink's own commits retry on top of a compaction like on any other commit. Never fatal:
+ * failures are logged and counted.
  */
 import { describeError, isFloeError } from '../errors.js';
 import { parseIdent, type TableOps, type TableWriterOptions } from '../iceberg/index.js';
@@ -14,25 +20,51 @@ import type { Metrics } from '../observability/metrics.js';
 import { compactTable, rollupColumns } from './compact.js';
 import { expireSnapshots, type ExpireOptions } from './expire.js';
 
+export interface MaintainerOptions {
+  ops: TableOps;
+  mappings: readonly MappingConfig[];
+  log: Logger;
+  metrics: Metrics;
+  /** The sink's writer settings, for the files compaction writes. */
+  writer?: TableWriterOptions;
+  /** A mapping's dead-letter table, if it has one: its snapshots expire with the mapping's. */
+  deadLetterTableOf?: (m: MappingConfig) => string | undefined;
+  /** Whether this instance runs the jobs now (it leads the consumer group; undefined: not in the group yet); asked at every tick. */
+  leads?: () => boolean | undefined;
+}
+
+/** How often the leadership gauge and log line follow the group (jobs ask at their own ticks). */
+const LEADERSHIP_POLL_MS = 1_000;
+
 export class Maintainer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private running: Promise<void> | undefined;
   private stopped = false;
+  private leading: boolean | undefined; // as last seen; undefined: not in the group
+  private readonly ops: TableOps;
+  private readonly log: Logger;
+  private readonly metrics: Metrics;
+  private readonly writer: TableWriterOptions;
+  private readonly deadLetterTableOf: (m: MappingConfig) => string | undefined;
+  private readonly leads: () => boolean | undefined;
 
-  constructor(
-    private readonly ops: TableOps,
-    private readonly mappings: readonly MappingConfig[],
-    private readonly log: Logger,
-    private readonly metrics: Metrics,
-    /** The sink's writer settings, for the files compaction writes. */
-    private readonly writer: TableWriterOptions = {},
-    /** A mapping's dead-letter table, if it has one: its snapshots expire with the mapping's. */
-    private readonly deadLetterTableOf: (m: MappingConfig) => string | undefined = () => undefined,
-  ) {}
+  constructor(private readonly options: MaintainerOptions) {
+    this.ops = options.ops;
+    this.log = options.log;
+    this.metrics = options.metrics;
+    this.writer = options.writer ?? {};
+    this.deadLetterTableOf = options.deadLetterTableOf ?? (() => undefined);
+    this.leads = options.leads ?? (() => true);
+  }
 
   start(): void {
+    if (!this.options.mappings.some((m) => m.compact || m.expire)) return;
+    this.followLeadership();
+    const poll = setInterval(() => this.followLeadership(), LEADERSHIP_POLL_MS);
+    poll.unref();
+    this.timers.add(poll);
     const expiring = new Set<string>(); // a table shared by mappings (a dead-letter table) is expired once
-    for (const m of this.mappings) {
+    for (const m of this.options.mappings) {
       const c = m.compact;
       const combine = m.mode === 'rollup' && m.rollup ? rollupColumns(m.rollup) : undefined;
       const tables = mappingTables(m);
@@ -50,14 +82,25 @@ export class Maintainer {
     }
   }
 
-  /** Runs `job` every `ms` (±10% jitter, so that the instances of a group do not all start at once). */
+  /** Whether this instance leads now; the gauge and a log line on every change. */
+  private followLeadership(): boolean {
+    const now = this.stopped ? undefined : this.leads();
+    if (now !== this.leading) {
+      if (now !== undefined) this.log.info(now ? 'this instance leads the consumer group: it runs snapshot expiry and compaction' : 'another instance leads the consumer group and runs snapshot expiry and compaction');
+      this.leading = now;
+      this.metrics.maintenanceLeader.set(now ? 1 : 0);
+    }
+    return now === true;
+  }
+
+  /** Runs `job` every `ms` (±10% jitter) while this instance leads. */
   private every(ms: number, job: () => Promise<void>): void {
     const tick = () => {
       const t = setTimeout(() => {
         this.timers.delete(t);
         if (this.stopped) return;
         // One maintenance job at a time in a process; a tick that finds one running waits for the next.
-        if (!this.running) this.running = job().finally(() => (this.running = undefined));
+        if (!this.running && this.followLeadership()) this.running = job().finally(() => (this.running = undefined));
         tick();
       }, ms * (0.9 + Math.random() * 0.2));
       this.timers.add(t);
@@ -99,6 +142,7 @@ export class Maintainer {
   /** Stops the timers and waits for a compaction under way (it commits whole or not at all). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.followLeadership();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await this.running;

@@ -27,6 +27,7 @@ export class Metrics {
   readonly compactions = new Counter({ name: 'floe_compactions_total', help: 'Compactions run by the service, by table and outcome (rewritten, nothing, conflict, error)', labelNames: ['table', 'outcome'], registers: [this.registry] });
   readonly compactedRows = new Counter({ name: 'floe_compacted_rows_total', help: 'Rows read by compactions (in) and written (out; fewer for a rollup, whose partial rows are combined), by table', labelNames: ['table', 'direction'], registers: [this.registry] });
   readonly expiredSnapshots = new Counter({ name: 'floe_expired_snapshots_total', help: 'Snapshots removed by the service\'s snapshot expiry, by table', labelNames: ['table'], registers: [this.registry] });
+  readonly maintenanceLeader = new Gauge({ name: 'floe_maintenance_leader', help: '1 while this instance runs the service\'s maintenance (snapshot expiry, compaction): it leads the consumer group', registers: [this.registry] });
   readonly maintenanceErrors = new Counter({ name: 'floe_maintenance_errors_total', help: 'Maintenance runs that failed (retried at the next tick), by table and job (expire)', labelNames: ['table', 'job'], registers: [this.registry] });
   readonly filesWritten = new Counter({ name: 'floe_data_files_written_total', help: 'Parquet data files written, by table', labelNames: ['table'], registers: [this.registry] });
   readonly bytesWritten = new Counter({ name: 'floe_data_bytes_written_total', help: 'Parquet bytes written, by table', labelNames: ['table'], registers: [this.registry] });

@@ -673,6 +673,15 @@ export class Pipeline {
     await this.dlqTopics.close().catch(() => undefined);
   }
 
+  /**
+   * Whether this instance runs the service's maintenance (snapshot expiry, compaction): the
+   * consumer group's leader does, so that N instances do not each rewrite the same files.
+   * Undefined while this instance is not in the group.
+   */
+  leadsMaintenance(): boolean | undefined {
+    return this.stopped ? undefined : this.consumer.isGroupLeader;
+  }
+
   health(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
     if (!this.ready) reasons.push('partitions not assigned or being re-planned');

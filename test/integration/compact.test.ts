@@ -39,6 +39,15 @@ function compact(config: string, args: string[] = [], killAfterMs?: number): Pro
   });
 }
 
+/** `floe_maintenance_leader` of the instance logging to `log` (its ops URL read from the log). */
+async function leaderGauge(log: string): Promise<number> {
+  const url = /"url":"(http:[^"]+)"/.exec(readFileSync(log, 'utf8'))?.[1];
+  assert.ok(url, `${log} names the ops server's URL`);
+  const m = /^floe_maintenance_leader (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text());
+  assert.ok(m, 'floe_maintenance_leader is on /metrics');
+  return Number(m[1]);
+}
+
 /**
  * A topic of orders, a rollup mapping on it (`rollupExtra` added to its rollup section), the
  * producer of waves of orders with what the rollup must hold, and waits on the table's offsets.
@@ -188,25 +197,56 @@ test('floe compact: partial rows combined while the sink writes, through SIGKILL
   t.diagnostic(`${state.produced} events, ${expected.size} groups, ${snapshots} snapshots (${replaces} replace); last compaction: ${c3.out.trim().split('\n').at(-1) ?? ''}`);
 });
 
-test('compact in the service (a rollup mapping): two instances compact their table every 2 s while they write it; totals exact, offsets carried', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 300_000 }, async (t) => {
+test('compact in the service (a rollup mapping): two instances write a table compacted every 2 s by the one that leads the group; totals exact, offsets carried', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 300_000 }, async (t) => {
   const { dir, config, expected, state, wave, until, check, close } = await fixture('autocompact', '    compact: { every: 2s, minFiles: 3 }\n');
   const sinks = [spawnFloe(config, `${dir}/a.log`), spawnFloe(config, `${dir}/b.log`)];
+  const leaders: number[][] = [];
+  const gauges = () => Promise.all(['a', 'b'].map((n) => leaderGauge(`${dir}/${n}.log`).catch(() => -1)));
   try {
-    for (let w = 0; w < 4; w++) await wave();
+    // Until both have joined and one leads (the second member's join rebalances the group).
+    for (let i = 0; i < 120 && (await gauges()).join() !== '0,1' && (await gauges()).join() !== '1,0'; i++) await sleep(500);
+    for (let w = 0; w < 4; w++) {
+      await wave();
+      leaders.push(await Promise.all(['a', 'b'].map((n) => leaderGauge(`${dir}/${n}.log`))));
+    }
     await until(state.produced);
     await sleep(5000); // a few more ticks on the last files
-  } finally {
+  } catch (err) {
     for (const p of sinks) p.kill('SIGTERM');
-    await Promise.all(sinks.map((p) => new Promise((r) => p.once('close', r))));
+    throw err;
+  }
+  const logOf = (i: number) => readFileSync(`${dir}/${'ab'[i]}.log`, 'utf8');
+  const compactions = (i: number) => (logOf(i).match(/"msg":"compacted"/g) ?? []).length;
+  // Both joined at start and neither left: one leader throughout, and only it compacted.
+  for (const pair of leaders) assert.deepEqual([...pair].sort(), [0, 1], `floe_maintenance_leader of the two instances after each wave: ${JSON.stringify(leaders)}`);
+  assert.ok(leaders.every((p) => p[0] === leaders[0]![0]), `the same instance led throughout: ${JSON.stringify(leaders)}`);
+  const leader = leaders[0]![0] === 1 ? 0 : 1;
+  const follower = 1 - leader;
+  const compacted = [compactions(0), compactions(1)];
+  assert.ok(compacted[leader]! >= 1, 'the leader logged its compactions');
+  assert.equal(compacted[follower], 0, 'the instance that does not lead the group compacted nothing');
+  assert.match(logOf(follower), /another instance leads the consumer group/);
+
+  // The leader stops (it leaves the group): the other one leads and compacts from then on.
+  sinks[leader]!.kill('SIGTERM');
+  await new Promise((r) => sinks[leader]!.once('close', r));
+  try {
+    const survivor = `${dir}/${'ab'[follower]}.log`;
+    for (let i = 0; i < 120 && (await leaderGauge(survivor)) !== 1; i++) await sleep(500);
+    assert.equal(await leaderGauge(survivor), 1, 'the remaining instance leads after the leader left');
+    await wave();
+    await until(state.produced);
+    for (let i = 0; i < 60 && compactions(follower) === 0; i++) await sleep(500);
+    assert.ok(compactions(follower) >= 1, 'the new leader compacted');
+  } finally {
+    sinks[follower]!.kill('SIGTERM');
+    await new Promise((r) => sinks[follower]!.once('close', r));
   }
   await close();
   const { snapshots, replaces } = await check();
-  assert.ok(replaces >= 1, `${replaces} replace snapshots`);
-  const logs = ['a', 'b'].map((n) => readFileSync(`${dir}/${n}.log`, 'utf8'));
-  const compacted = logs.map((l) => (l.match(/"msg":"compacted"/g) ?? []).length);
-  assert.ok(compacted[0]! + compacted[1]! >= 1, 'the instances logged their compactions');
-  assert.ok(!logs.some((l) => /compaction failed/.test(l)), 'no compaction failed (losing a race is not a failure)');
-  t.diagnostic(`${state.produced} events, ${expected.size} groups, ${snapshots} snapshots (${replaces} replace); compactions logged per instance: ${compacted.join(', ')}`);
+  assert.ok(replaces >= 2, `${replaces} replace snapshots`);
+  assert.ok(![0, 1].some((i) => /compaction failed|compaction lost to another one/.test(logOf(i))), 'no compaction failed or lost a race');
+  t.diagnostic(`${state.produced} events, ${expected.size} groups, ${snapshots} snapshots (${replaces} replace); leader gauge after each wave: ${JSON.stringify(leaders)}; compactions by the first leader ${compacted[leader]}, by the second after the first left ${compactions(follower)}`);
 });
 
 test('compact in the service (an append table): small files bin-packed while the sink writes; every row once, offsets carried', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 300_000 }, async (t) => {
