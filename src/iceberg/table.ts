@@ -216,6 +216,14 @@ export class TableOps {
         // Small manifests are merged as Iceberg's own appends do (src/iceberg/merge.ts); what this
         // attempt merges is written for its parent only and goes with it if it fails.
         const merged = await mergeManifests(mine ? [mine, ...base] : base, { ...ctx, ...(mine ? { added: { manifest: mine, files: opts.files } } : {}) });
+        // A rewrite's filtered manifests that the merge folded into a bigger one are listed by
+        // nothing: delete them now, or every compaction that merges leaves a few behind.
+        const listed = new Set(merged.manifests.map((m) => m.manifest_path));
+        const folded = current.merged.filter((f) => !listed.has(f));
+        if (folded.length) {
+          current.merged = current.merged.filter((f) => listed.has(f));
+          await Promise.all(folded.map((f) => this.io.delete(f).catch(() => undefined)));
+        }
         current.merged.push(...merged.written);
         current.mergedAdded = merged.mergedAdded;
         await this.io.write(
