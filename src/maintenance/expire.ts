@@ -21,7 +21,7 @@
  * no kept snapshot lists, and data files live in no kept snapshot.
  */
 import { isFloeError } from '../errors.js';
-import { decodeManifestList, readAvroFile, type LoadedTable, type TableIdent, type TableOps } from '../iceberg/index.js';
+import { decodeManifestList, readAvroFile, type LoadedTable, type ManifestFile, type TableIdent, type TableOps } from '../iceberg/index.js';
 import { ancestors, latestWithSummaryKey, partitionStatisticsFiles, snapshotById, statisticsFiles, type Snapshot, type TableMetadata } from '../spec/metadata.js';
 import type { TableRequirement } from '../spec/requirements.js';
 
@@ -112,17 +112,35 @@ export async function eachLimited<T>(items: readonly T[], limit: number, f: (t: 
   );
 }
 
-/** Data and delete files of a manifest, by status (0 existing, 1 added, 2 deleted). */
-export function manifestFiles(bytes: Uint8Array): Array<{ status: number; path: string }> {
-  return readAvroFile<{ status: number; data_file: { file_path: string } }>(bytes).records.map((r) => ({ status: r.status, path: r.data_file.file_path }));
+/**
+ * Data and delete files of a manifest, by status (0 existing, 1 added, 2 deleted), with the
+ * entry's snapshot id (null when inherited from the manifest's added_snapshot_id).
+ */
+export function manifestFiles(bytes: Uint8Array): Array<{ status: number; path: string; snapshotId: bigint | null }> {
+  return readAvroFile<{ status: number; snapshot_id?: bigint | null; data_file: { file_path: string } }>(bytes).records.map((r) => ({ status: r.status, path: r.data_file.file_path, snapshotId: r.snapshot_id ?? null }));
 }
 
-async function manifestsOf(ops: TableOps, snapshots: readonly Snapshot[]): Promise<Map<bigint, string[]>> {
-  const out = new Map<bigint, string[]>();
+async function manifestsOf(ops: TableOps, snapshots: readonly Snapshot[]): Promise<Map<bigint, ManifestFile[]>> {
+  const out = new Map<bigint, ManifestFile[]>();
   await eachLimited(snapshots, 16, async (s) => {
-    out.set(s.snapshotId, s.manifestList ? decodeManifestList(await ops.io.read(s.manifestList)).map((m) => m.manifest_path) : []);
+    out.set(s.snapshotId, s.manifestList ? decodeManifestList(await ops.io.read(s.manifestList)) : []);
   });
   return out;
+}
+
+/**
+ * Whether the removed files can be found from the removed snapshots alone (Java's
+ * IncrementalFileCleanup): the table has one ref, main, every removed snapshot is an ancestor
+ * of its head, and no snapshot was cherry-picked. Then the kept snapshots all descend from the removed ones, and a data
+ * file is dead for them exactly when a removed snapshot deleted it.
+ */
+export function linearExpiry(meta: TableMetadata, expire: readonly bigint[]): boolean {
+  const refs = Object.entries(meta.refs);
+  if (refs.length !== 1 || refs[0]?.[0] !== 'main') return false;
+  // A cherry-picked snapshot re-adds files another snapshot wrote: its source may be removed while they are live.
+  if (meta.snapshots.some((s) => s.summary['source-snapshot-id'] !== undefined)) return false;
+  const chain = new Set([...ancestors(meta, snapshotById(meta, refs[0][1].snapshotId))].map((s) => s.snapshotId));
+  return expire.every((id) => chain.has(id));
 }
 
 const removedAll = (meta: TableMetadata, ids: readonly bigint[]) => ids.every((id) => !snapshotById(meta, id));
@@ -156,7 +174,8 @@ export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: Ex
     const kept = meta.snapshots.filter((s) => !gone.has(s.snapshotId));
     // What the kept snapshots reach, read before the commit (the state it asserts).
     const deleteFiles = opts.deleteFiles ?? true;
-    const keptLists = deleteFiles ? await manifestsOf(ops, kept) : new Map<bigint, string[]>();
+    const keptLists = deleteFiles ? await manifestsOf(ops, kept) : new Map<bigint, ManifestFile[]>();
+    const incremental = linearExpiry(meta, plan.expire);
     const requirements: TableRequirement[] = [
       { type: 'assert-table-uuid', uuid: meta.tableUuid },
       ...Object.entries(meta.refs).map(([ref, r]): TableRequirement => ({ type: 'assert-ref-snapshot-id', ref, snapshotId: r.snapshotId })),
@@ -174,7 +193,7 @@ export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: Ex
     result.snapshotsRemoved = plan.expire.length;
     log(`${name}: removed ${plan.expire.length} snapshots, kept ${result.snapshotsKept}`);
     if (!deleteFiles) return result;
-    await deleteUnreachable(ops, expired, keptLists, result);
+    await deleteUnreachable(ops, expired, keptLists, incremental, result);
     // Statistics files (Puffin, e.g. Trino's ANALYZE) of removed snapshots: the catalog dropped their entries.
     const statsPath = (x: Readonly<Record<string, unknown>>) => String(x['statistics-path']);
     const stats = [...statisticsFiles(meta), ...partitionStatisticsFiles(meta)];
@@ -187,27 +206,39 @@ export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: Ex
 }
 
 /**
- * Deletes what only the removed snapshots reached. A data file counts as reachable when a kept
- * manifest lists it as live (added or existing); manifests merged by later commits copy their
- * live entries, so a removed manifest's files are often still live elsewhere.
+ * Deletes what only the removed snapshots reached: their manifest lists, the manifests no kept
+ * snapshot lists, and the data (and delete) files no kept snapshot has live.
+ *
+ * Which data files: on a linear history (`linearExpiry`), the ones a removed snapshot deleted,
+ * i.e. DELETED entries written by removed snapshots, found in the manifests those snapshots
+ * wrote that have deleted files (usually none: only rewrites such as compaction delete), so
+ * kept manifests are not read. Otherwise (branches, tags, rolled-back snapshots), every file of
+ * the removed manifests is a candidate, and the ones a kept manifest lists as live (added or
+ * existing) stay: that reads every kept manifest.
  */
-async function deleteUnreachable(ops: TableOps, expired: readonly Snapshot[], keptLists: ReadonlyMap<bigint, string[]>, result: ExpireResult): Promise<void> {
-  const keptManifests = new Set([...keptLists.values()].flat());
+async function deleteUnreachable(ops: TableOps, expired: readonly Snapshot[], keptLists: ReadonlyMap<bigint, ManifestFile[]>, incremental: boolean, result: ExpireResult): Promise<void> {
+  const keptManifests = new Map([...keptLists.values()].flat().map((m) => [m.manifest_path, m]));
   const expiredLists = await manifestsOf(ops, expired);
-  const orphanManifests = [...new Set([...expiredLists.values()].flat())].filter((m) => !keptManifests.has(m));
-  const candidates = new Set<string>();
-  await eachLimited(orphanManifests, 16, async (m) => {
-    for (const f of manifestFiles(await ops.io.read(m))) candidates.add(f.path);
-  });
-  if (candidates.size) {
-    const live = new Set<string>();
-    await eachLimited([...keptManifests], 16, async (m) => {
-      for (const f of manifestFiles(await ops.io.read(m))) if (f.status !== 2) live.add(f.path);
+  const orphanManifests = new Map([...expiredLists.values()].flat().filter((m) => !keptManifests.has(m.manifest_path)).map((m) => [m.manifest_path, m]));
+  const dead = new Set<string>();
+  if (incremental) {
+    const gone = new Set(expired.map((s) => s.snapshotId));
+    const scan = [...orphanManifests.values(), ...keptManifests.values()].filter((m) => gone.has(m.added_snapshot_id) && m.deleted_files_count > 0);
+    await eachLimited(scan, 16, async (m) => {
+      for (const f of manifestFiles(await ops.io.read(m.manifest_path))) if (f.status === 2 && gone.has(f.snapshotId ?? m.added_snapshot_id)) dead.add(f.path);
     });
-    for (const p of live) candidates.delete(p);
+  } else {
+    await eachLimited([...orphanManifests.keys()], 16, async (m) => {
+      for (const f of manifestFiles(await ops.io.read(m))) dead.add(f.path);
+    });
+    if (dead.size) {
+      await eachLimited([...keptManifests.keys()], 16, async (m) => {
+        for (const f of manifestFiles(await ops.io.read(m))) if (f.status !== 2) dead.delete(f.path);
+      });
+    }
   }
-  await deleteAll(ops, [...candidates], 'dataFiles', result);
-  await deleteAll(ops, orphanManifests, 'manifests', result);
+  await deleteAll(ops, [...dead], 'dataFiles', result);
+  await deleteAll(ops, [...orphanManifests.keys()], 'manifests', result);
   await deleteAll(ops, expired.flatMap((s) => (s.manifestList ? [s.manifestList] : [])), 'manifestLists', result);
 }
 
