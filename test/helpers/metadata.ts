@@ -1,3 +1,5 @@
+import type { DataFile } from '../../src/spec/data-file.js';
+
 /** The smallest valid format-v2 table metadata JSON: one required long column `id`, unpartitioned, no snapshots. */
 export function tableMetadataJson(location = 's3://wh/db/t', properties: Record<string, string> = {}): Record<string, unknown> {
   return {
@@ -15,5 +17,24 @@ export function tableMetadataJson(location = 's3://wh/db/t', properties: Record<
     'default-sort-order-id': 0,
     'sort-orders': [{ 'order-id': 0, fields: [] }],
     properties,
+  };
+}
+
+/** A data file entry with no column statistics: `recordCount` rows in `bytes` bytes at `filePath`. */
+export function bareDataFile(filePath: string, o: { records?: number; bytes?: number; partition?: DataFile['partition']; content?: DataFile['content'] } = {}): DataFile {
+  return {
+    content: o.content ?? 0,
+    filePath,
+    fileFormat: 'PARQUET',
+    partition: o.partition ?? [],
+    recordCount: o.records ?? 1,
+    fileSizeInBytes: o.bytes ?? 4,
+    columnSizes: new Map(),
+    valueCounts: new Map(),
+    nullValueCounts: new Map(),
+    nanValueCounts: new Map(),
+    lowerBounds: new Map(),
+    upperBounds: new Map(),
+    splitOffsets: [],
   };
 }

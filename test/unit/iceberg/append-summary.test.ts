@@ -5,24 +5,12 @@ import { findCommit } from '../../../src/iceberg/table.js';
 import { partitionFieldSummaries } from '../../../src/spec/manifest.js';
 import { snapshotSummary, TOTALS } from '../../../src/spec/summary.js';
 import type { DataFile } from '../../../src/spec/data-file.js';
+import { bareDataFile } from '../../helpers/metadata.js';
 import { metadataFromJson, type Snapshot } from '../../../src/spec/metadata.js';
 import { serializeValue } from '../../../src/spec/values.js';
 
-const file = (records: number, bytes: number, partition: DataFile['partition'] = []): DataFile => ({
-  content: 0,
-  filePath: `s3://b/t/data/${records}-${bytes}.parquet`,
-  fileFormat: 'PARQUET',
-  partition,
-  recordCount: records,
-  fileSizeInBytes: bytes,
-  columnSizes: new Map(),
-  valueCounts: new Map(),
-  nullValueCounts: new Map(),
-  nanValueCounts: new Map(),
-  lowerBounds: new Map(),
-  upperBounds: new Map(),
-  splitOffsets: [],
-});
+const file = (records: number, bytes: number, partition: DataFile['partition'] = []): DataFile =>
+  bareDataFile(`s3://b/t/data/${records}-${bytes}.parquet`, { records, bytes, partition });
 
 /** The summary the commit path writes for an append (src/iceberg/table.ts). */
 const appendSummary = (files: readonly DataFile[], parent: Snapshot | undefined, properties: Record<string, string> = {}) =>

@@ -19,6 +19,7 @@ import type { DataFile } from '../../../src/spec/data-file.js';
 import { ancestors, snapshotById, type TableMetadata } from '../../../src/spec/metadata.js';
 import type { Schema } from '../../../src/spec/types.js';
 import { startTestCatalog, type TestCatalog } from '../../helpers/catalog.js';
+import { bareDataFile } from '../../helpers/metadata.js';
 
 const SCHEMA: Schema = { schemaId: 0, fields: [{ id: 1, name: 'id', required: true, type: { type: 'long' } }] };
 
@@ -29,24 +30,6 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.array(fc.nat(50), { minLength: 1, maxLength: 4 }).map((pick): Step => ({ kind: 'rewrite', pick })) },
   { weight: 1, arbitrary: fc.constant<Step>({ kind: 'tag' }) },
 );
-
-function dataFile(path: string): DataFile {
-  return {
-    content: 0,
-    filePath: path,
-    fileFormat: 'PARQUET',
-    partition: [],
-    recordCount: 1,
-    fileSizeInBytes: 4,
-    columnSizes: new Map(),
-    valueCounts: new Map(),
-    nullValueCounts: new Map(),
-    nanValueCounts: new Map(),
-    lowerBounds: new Map(),
-    upperBounds: new Map(),
-    splitOffsets: [],
-  };
-}
 
 /** Manifest lists, manifests and live data files of each snapshot, read back from storage. */
 async function reach(c: TestCatalog, meta: TableMetadata) {
@@ -93,7 +76,7 @@ test('expiry deletes what only removed snapshots reached and nothing a kept snap
           for (let i = 0; i < k; i++) {
             const path = `${location}/data/f${file++}.parquet`;
             await c.io.write(path, Buffer.from('PAR1'));
-            out.push(dataFile(path));
+            out.push(bareDataFile(path));
           }
           return out;
         };

@@ -3,22 +3,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SummaryCollector, snapshotSummary, updateTotals } from '../../../src/spec/summary.js';
 import type { DataFile } from '../../../src/spec/data-file.js';
+import { bareDataFile } from '../../helpers/metadata.js';
 
-const file = (records: number, bytes: number, partition: DataFile['partition'] = [], content: DataFile['content'] = 0): DataFile => ({
-  content,
-  filePath: `s3://b/${records}-${bytes}.parquet`,
-  fileFormat: 'PARQUET',
-  partition,
-  recordCount: records,
-  fileSizeInBytes: bytes,
-  columnSizes: new Map(),
-  valueCounts: new Map(),
-  nullValueCounts: new Map(),
-  nanValueCounts: new Map(),
-  lowerBounds: new Map(),
-  upperBounds: new Map(),
-  splitOffsets: [],
-});
+const file = (records: number, bytes: number, partition: DataFile['partition'] = [], content: DataFile['content'] = 0): DataFile =>
+  bareDataFile(`s3://b/${records}-${bytes}.parquet`, { records, bytes, partition, content });
 
 test('an append on a fresh table: counts, totals from zero, caller properties after', () => {
   const s = snapshotSummary({ operation: 'append', added: [file(10, 100, [1]), file(5, 50, [2]), file(1, 7, [1])], properties: { 'floe.commit-id': 'c1', 'added-records': '999' } });
