@@ -203,6 +203,9 @@ export async function compactTable(ops: TableOps, ident: TableIdent, opts: Compa
         removes: new Set(picked.map((f) => f.filePath)),
         operation: 'replace',
         commitIdKey: 'floe.rewrite-id',
+        // A background job racing sinks that commit every second: more attempts than a sink's
+        // commit gets (each rebuilds on the new head), so that it does not starve under load.
+        maxAttempts: 30,
         // The sink's offset maps go forward with the table (DESIGN §2), whatever the parent is.
         prepare: (meta) => Object.fromEntries(Object.entries(branchHead(meta)?.summary ?? {}).filter(([k]) => k.startsWith('floe.offsets.'))),
       });
