@@ -18,7 +18,8 @@
  * writers' snapshots), an offsets-only snapshot carrying those maps unchanged is committed first.
  *
  * Then the files only the removed snapshots reached are deleted: their manifest lists, manifests
- * no kept snapshot lists, and data files live in no kept snapshot.
+ * no kept snapshot lists, and data files live in no kept snapshot (see deleteUnreachable: on a
+ * linear history, those the removed snapshots deleted).
  */
 import { isFloeError } from '../errors.js';
 import { decodeManifestList, readAvroFile, type LoadedTable, type ManifestFile, type TableIdent, type TableOps } from '../iceberg/index.js';
@@ -131,8 +132,8 @@ async function manifestsOf(ops: TableOps, snapshots: readonly Snapshot[]): Promi
 /**
  * Whether the removed files can be found from the removed snapshots alone (Java's
  * IncrementalFileCleanup): the table has one ref, main, every removed snapshot is an ancestor
- * of its head, and no snapshot was cherry-picked. Then the kept snapshots all descend from the removed ones, and a data
- * file is dead for them exactly when a removed snapshot deleted it.
+ * of its head, and no snapshot was cherry-picked. Then the kept snapshots all descend from the
+ * removed ones, and a data file is dead for them once a removed snapshot deleted it.
  */
 export function linearExpiry(meta: TableMetadata, expire: readonly bigint[]): boolean {
   const refs = Object.entries(meta.refs);

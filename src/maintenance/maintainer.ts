@@ -41,21 +41,8 @@ export class Maintainer {
   private running: Promise<void> | undefined;
   private stopped = false;
   private leading: boolean | undefined; // as last seen; undefined: not in the group
-  private readonly ops: TableOps;
-  private readonly log: Logger;
-  private readonly metrics: Metrics;
-  private readonly writer: TableWriterOptions;
-  private readonly deadLetterTableOf: (m: MappingConfig) => string | undefined;
-  private readonly leads: () => boolean | undefined;
 
-  constructor(private readonly options: MaintainerOptions) {
-    this.ops = options.ops;
-    this.log = options.log;
-    this.metrics = options.metrics;
-    this.writer = options.writer ?? {};
-    this.deadLetterTableOf = options.deadLetterTableOf ?? (() => undefined);
-    this.leads = options.leads ?? (() => true);
-  }
+  constructor(private readonly options: MaintainerOptions) {}
 
   start(): void {
     if (!this.options.mappings.some((m) => m.compact || m.expire)) return;
@@ -69,11 +56,11 @@ export class Maintainer {
       const combine = m.mode === 'rollup' && m.rollup ? rollupColumns(m.rollup) : undefined;
       const tables = mappingTables(m);
       for (const table of tables) {
-        if (c) this.every(c.every, () => this.once(table, { ...(combine ? { combine } : {}), minFiles: c.minFiles, maxRows: c.maxRows, writer: this.writer }));
+        if (c) this.every(c.every, () => this.once(table, { ...(combine ? { combine } : {}), minFiles: c.minFiles, maxRows: c.maxRows, writer: this.options.writer ?? {} }));
       }
       const e = m.expire;
       if (!e) continue;
-      const dlq = this.deadLetterTableOf(m);
+      const dlq = this.options.deadLetterTableOf?.(m);
       for (const table of dlq ? [...tables, dlq] : tables) {
         if (expiring.has(table)) continue;
         expiring.add(table);
@@ -84,11 +71,11 @@ export class Maintainer {
 
   /** Whether this instance leads now; the gauge and a log line on every change. */
   private followLeadership(): boolean {
-    const now = this.stopped ? undefined : this.leads();
+    const now = this.stopped ? undefined : (this.options.leads?.() ?? true);
     if (now !== this.leading) {
-      if (now !== undefined) this.log.info(now ? 'this instance leads the consumer group: it runs snapshot expiry and compaction' : 'another instance leads the consumer group and runs snapshot expiry and compaction');
+      if (now !== undefined) this.options.log.info(now ? 'this instance leads the consumer group: it runs snapshot expiry and compaction' : 'another instance leads the consumer group and runs snapshot expiry and compaction');
       this.leading = now;
-      this.metrics.maintenanceLeader.set(now ? 1 : 0);
+      this.options.metrics.maintenanceLeader.set(now ? 1 : 0);
     }
     return now === true;
   }
@@ -110,32 +97,32 @@ export class Maintainer {
 
   private async expire(table: string, opts: ExpireOptions): Promise<void> {
     try {
-      const r = await expireSnapshots(this.ops, parseIdent(table), opts);
-      this.metrics.expiredSnapshots.inc({ table }, r.snapshotsRemoved);
-      if (r.snapshotsRemoved) this.log.info({ table, removed: r.snapshotsRemoved, kept: r.snapshotsKept, filesDeleted: r.filesDeleted, carried: r.carried }, 'expired snapshots');
-      if (r.undeleted.length) this.log.warn({ table, files: r.undeleted }, 'expired snapshots: some of their files could not be deleted; remove them by hand');
+      const r = await expireSnapshots(this.options.ops, parseIdent(table), opts);
+      this.options.metrics.expiredSnapshots.inc({ table }, r.snapshotsRemoved);
+      if (r.snapshotsRemoved) this.options.log.info({ table, removed: r.snapshotsRemoved, kept: r.snapshotsKept, filesDeleted: r.filesDeleted, carried: r.carried }, 'expired snapshots');
+      if (r.undeleted.length) this.options.log.warn({ table, files: r.undeleted }, 'expired snapshots: some of their files could not be deleted; remove them by hand');
     } catch (err) {
       if (isFloeError(err, 'NOT_FOUND')) return;
-      this.metrics.maintenanceErrors.inc({ table, job: 'expire' });
-      this.log.warn({ table, error: describeError(err) }, 'snapshot expiry failed (the table is not affected; tried again at the next tick)');
+      this.options.metrics.maintenanceErrors.inc({ table, job: 'expire' });
+      this.options.log.warn({ table, error: describeError(err) }, 'snapshot expiry failed (the table is not affected; tried again at the next tick)');
     }
   }
 
   private async once(table: string, opts: Parameters<typeof compactTable>[2]): Promise<void> {
     try {
-      const r = await compactTable(this.ops, parseIdent(table), opts);
-      this.metrics.compactions.inc({ table, outcome: r.partitions ? 'rewritten' : 'nothing' });
+      const r = await compactTable(this.options.ops, parseIdent(table), opts);
+      this.options.metrics.compactions.inc({ table, outcome: r.partitions ? 'rewritten' : 'nothing' });
       if (r.partitions) {
-        this.metrics.compactedRows.inc({ table, direction: 'in' }, r.rowsIn);
-        this.metrics.compactedRows.inc({ table, direction: 'out' }, r.rowsOut);
-        this.log.info({ table, partitions: r.partitions, filesIn: r.filesIn, filesOut: r.filesOut, rowsIn: r.rowsIn, rowsOut: r.rowsOut }, 'compacted');
+        this.options.metrics.compactedRows.inc({ table, direction: 'in' }, r.rowsIn);
+        this.options.metrics.compactedRows.inc({ table, direction: 'out' }, r.rowsOut);
+        this.options.log.info({ table, partitions: r.partitions, filesIn: r.filesIn, filesOut: r.filesOut, rowsIn: r.rowsIn, rowsOut: r.rowsOut }, 'compacted');
       }
     } catch (err) {
-      if (isFloeError(err, 'NOT_FOUND')) return this.metrics.compactions.inc({ table, outcome: 'nothing' });
+      if (isFloeError(err, 'NOT_FOUND')) return this.options.metrics.compactions.inc({ table, outcome: 'nothing' });
       const conflict = isFloeError(err, 'COMMIT_CONFLICT') && !err.retryable;
-      this.metrics.compactions.inc({ table, outcome: conflict ? 'conflict' : 'error' });
-      if (conflict) this.log.info({ table, error: describeError(err) }, 'compaction lost to another one: nothing to do');
-      else this.log.warn({ table, error: describeError(err) }, 'compaction failed (the table is not affected; tried again at the next tick)');
+      this.options.metrics.compactions.inc({ table, outcome: conflict ? 'conflict' : 'error' });
+      if (conflict) this.options.log.info({ table, error: describeError(err) }, 'compaction lost to another one: nothing to do');
+      else this.options.log.warn({ table, error: describeError(err) }, 'compaction failed (the table is not affected; tried again at the next tick)');
     }
   }
 
