@@ -1,4 +1,5 @@
 /** Floe as a child process for tests, benchmarks and the demo: a config on the local stack and `floe run`. */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { ROOT, stack } from './stack.js';
@@ -44,4 +45,11 @@ export function spawnFloe(config: string, log: string, o: { nodeArgs?: string[];
   p.stdout?.pipe(out);
   p.stderr?.pipe(out);
   return p;
+}
+
+/** The Prometheus text of a running `floe run`, found by the ops URL of its "floe started" log line. */
+export async function floeMetrics(logText: string): Promise<string> {
+  const url = /"url":"(http:[^"]+)"[^\n]*"msg":"floe started"/.exec(logText)?.[1];
+  assert.ok(url, 'floe run logged its ops URL');
+  return (await fetch(`${url}/metrics`)).text();
 }

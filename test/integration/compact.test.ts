@@ -17,7 +17,7 @@ import { parseIdent } from '../../src/iceberg/index.js';
 import { parseOffsets } from '../../src/commit/index.js';
 import { ancestors, branchHead } from '../../src/spec/metadata.js';
 import { trinoQuery } from '../helpers/engines.js';
-import { spawnFloe, stackConfig, writeConfig } from '../helpers/floe.js';
+import { floeMetrics, spawnFloe, stackConfig, writeConfig } from '../helpers/floe.js';
 import { stackCatalog } from '../helpers/iceberg.js';
 import { cents, order, orderTopic } from '../helpers/orders.js';
 import { ROOT, skipUnless, uniqueName } from '../helpers/stack.js';
@@ -39,11 +39,9 @@ function compact(config: string, args: string[] = [], killAfterMs?: number): Pro
   });
 }
 
-/** `floe_maintenance_leader` of the instance logging to `log` (its ops URL read from the log). */
+/** `floe_maintenance_leader` of the instance logging to `log`. */
 async function leaderGauge(log: string): Promise<number> {
-  const url = /"url":"(http:[^"]+)"/.exec(readFileSync(log, 'utf8'))?.[1];
-  assert.ok(url, `${log} names the ops server's URL`);
-  const m = /^floe_maintenance_leader (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text());
+  const m = /^floe_maintenance_leader (\d+)$/m.exec(await floeMetrics(readFileSync(log, 'utf8')));
   assert.ok(m, 'floe_maintenance_leader is on /metrics');
   return Number(m[1]);
 }
@@ -204,7 +202,7 @@ test('compact in the service (a rollup mapping): two instances write a table com
   const gauges = () => Promise.all(['a', 'b'].map((n) => leaderGauge(`${dir}/${n}.log`).catch(() => -1)));
   try {
     // Until both have joined and one leads (the second member's join rebalances the group).
-    for (let i = 0; i < 120 && (await gauges()).join() !== '0,1' && (await gauges()).join() !== '1,0'; i++) await sleep(500);
+    for (let i = 0; i < 120 && !['0,1', '1,0'].includes((await gauges()).join()); i++) await sleep(500);
     for (let w = 0; w < 4; w++) {
       await wave();
       leaders.push(await Promise.all(['a', 'b'].map((n) => leaderGauge(`${dir}/${n}.log`))));
