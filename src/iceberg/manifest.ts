@@ -65,6 +65,14 @@ function fromAvroPartitionValue(t: PrimitiveType, v: unknown): Value {
     case 'fixed':
     case 'binary':
       return Uint8Array.from(v as Buffer);
+    case 'long':
+    case 'time':
+    case 'timestamp':
+    case 'timestamptz':
+    case 'timestamp_ns':
+    case 'timestamptz_ns':
+      // A partition source promoted from int to long: manifests written before hold an Avro int.
+      return typeof v === 'number' ? BigInt(v) : (v as bigint);
     case 'decimal': {
       const b = v as Buffer;
       let x = 0n;

@@ -3,7 +3,9 @@
  * → Arrow through parquet-wasm, then Arrow's buffers read by the Iceberg type: 64-bit integers,
  * timestamps and times as bigint from the raw values (Arrow JS's `get` turns timestamps into
  * milliseconds), decimals from their 128-bit words, structs as objects, lists as arrays, maps as
- * [key, value] pairs. Columns are matched by field id (`PARQUET:field_id`), else by name.
+ * [key, value] pairs. Columns are matched by field id (`PARQUET:field_id`), else by name. A column
+ * promoted since the file was written (int to long, float to double, a wider decimal) reads as
+ * the table's type.
  */
 import { readParquet } from 'parquet-wasm/node';
 import { tableFromIPC, type Data, type Field } from 'apache-arrow';
@@ -30,7 +32,11 @@ function read(d: Data, i: number, t: IcebergType): Value {
   if (!d.getValid(i)) return null;
   const k = d.offset + i;
   switch (t.type) {
-    case 'long':
+    case 'long': {
+      // A column promoted from int (schema evolution) is still 32-bit in the files written before.
+      const v = (d.values as BigInt64Array | Int32Array)[k] as bigint | number;
+      return typeof v === 'bigint' ? v : BigInt(v);
+    }
     case 'timestamp':
     case 'timestamptz':
     case 'timestamp_ns':

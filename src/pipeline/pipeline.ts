@@ -25,7 +25,7 @@ import { Lock } from './lock.js';
 import { buildMapping, checkRollupWithRegistry, ROLLUP_PARTITIONING, withKafkaColumns, type Mapping } from './mapping.js';
 import { TableSink } from './table-sink.js';
 import { RollupAggregator, rollupViewRequest, type RollupPlan } from '../rollup/index.js';
-import { addMissingColumns } from '../spec/evolve.js';
+import { evolveSchema } from '../spec/evolve.js';
 
 /**
  * Table properties of the tables Floe creates, before the mapping's own `tableProperties`. A sink
@@ -323,7 +323,9 @@ export class Pipeline {
 
   /**
    * `schemaEvolution: add-columns`: the columns this writer schema has and the table lacks are
-   * added (optional, fresh ids) in one schema commit; rows from then on are written with them.
+   * added (optional, fresh ids), columns it has wider are widened (int to long, float to double,
+   * a decimal's precision) and required ones it has optional are made optional, in one schema
+   * commit (src/spec/evolve.ts); rows from then on are written with the new schema.
    * A 409 (another instance evolving the same table) reloads and checks again.
    */
   private async addColumns(m: Mapping, s: TableSink, schemaId: number): Promise<void> {
@@ -331,7 +333,7 @@ export class Pipeline {
     for (let attempt = 1; ; attempt++) {
       const meta = (s.loaded as NonNullable<TableSink['loaded']>).metadata;
       const current = currentSchema(meta);
-      const next = addMissingColumns(current, writer, meta.lastColumnId, Math.max(...meta.schemas.map((x) => x.schemaId)) + 1);
+      const next = evolveSchema(current, writer, meta.lastColumnId, Math.max(...meta.schemas.map((x) => x.schemaId)) + 1);
       if (!next) break;
       try {
         const res = await this.d.ops.catalog.commitTable(
@@ -347,7 +349,8 @@ export class Pipeline {
         );
         s.retireWriter();
         s.loaded = { ...(s.loaded as NonNullable<TableSink['loaded']>), metadata: res.metadata, metadataLocation: res.metadataLocation };
-        this.d.log.info({ table: s.name, added: next.added, schemaId: currentSchema(res.metadata).schemaId }, 'added columns');
+        const { added, widened, madeOptional } = next;
+        this.d.log.info({ table: s.name, schemaId: currentSchema(res.metadata).schemaId, writerSchemaId: schemaId, ...(added.length ? { added } : {}), ...(widened.length ? { widened } : {}), ...(madeOptional.length ? { madeOptional } : {}) }, 'evolved the table schema');
         break;
       } catch (err) {
         if (!isFloeError(err, 'COMMIT_CONFLICT') || attempt >= 5) throw err;

@@ -1,26 +1,53 @@
 /**
- * Schema evolution by adding columns (a mapping's `schemaEvolution: add-columns`): the fields a
- * writer schema has and the table lacks, matched by name, at the top level and inside struct
- * columns (structs in lists and map values too), added as optional columns with fresh ids from
- * the table's last column id, as Java's UpdateSchema.addColumn does. Nothing else changes: a
- * field the table has with another type is not an addition (its records do not convert and go to
- * the dead-letter target), and no column is dropped or made optional.
+ * Schema evolution from writer schemas (a mapping's `schemaEvolution: add-columns`), the changes
+ * Iceberg allows without rewriting a file, as Iceberg's Kafka Connect sink makes them
+ * (`iceberg.tables.evolve-schema-enabled`):
+ * - a field the writer has and the table lacks, matched by name at the top level and inside
+ *   struct columns (structs in lists and map values too), is added as an optional column with
+ *   fresh ids from the table's last column id (Java's UpdateSchema.addColumn);
+ * - a column whose writer type is a wider one the spec allows is widened in place, its id kept:
+ *   int to long, float to double, decimal(P,S) to decimal(P',S) with P' > P (UpdateSchema.updateColumn);
+ * - a required column (or list element, or map value) the writer has as optional is made optional
+ *   (not an identifier field: those stay required).
+ * Nothing else changes: another type (long to int, string to int, a decimal's scale, a map's key)
+ * is not an evolution (those records are converted where each value fits, else go to the
+ * dead-letter target with the reason), and no column is dropped or made required. Files written
+ * before keep their types: readers promote them (the spec's rule for promoted columns).
  */
-import type { IcebergType, NestedField, Schema } from './types.js';
+import type { IcebergType, NestedField, PrimitiveType, Schema } from './types.js';
 
-export interface AddedColumns {
-  /** The table's schema with the additions (schema id: the next free one). */
+export interface EvolvedSchema {
+  /** The table's schema with the changes (schema id: the next free one). */
   schema: Schema;
   /** Dotted paths of the added columns. */
   added: string[];
+  /** `path: from -> to` for each widened column. */
+  widened: string[];
+  /** Dotted paths of the columns (`…element`, `…value` for list elements, map values) made optional. */
+  madeOptional: string[];
   lastColumnId: number;
 }
 
-/** The columns `writer` has that `table` lacks, added to `table`; undefined when there are none. */
-export function addMissingColumns(table: Schema, writer: Schema, lastColumnId: number, nextSchemaId: number): AddedColumns | undefined {
+/** Whether Iceberg (v2) lets a column of type `from` become `to` in place. */
+export function isPromotionAllowed(from: PrimitiveType, to: PrimitiveType): boolean {
+  if (from.type === 'int') return to.type === 'long';
+  if (from.type === 'float') return to.type === 'double';
+  if (from.type === 'decimal' && to.type === 'decimal') return to.scale === from.scale && to.precision > from.precision;
+  return false;
+}
+
+const nested = (t: IcebergType) => t.type === 'struct' || t.type === 'list' || t.type === 'map';
+
+const shown = (t: IcebergType) => (t.type === 'decimal' ? `decimal(${t.precision},${t.scale})` : t.type);
+
+/** `table` evolved towards `writer` (see the header); undefined when nothing changes. */
+export function evolveSchema(table: Schema, writer: Schema, lastColumnId: number, nextSchemaId: number): EvolvedSchema | undefined {
   let last = lastColumnId;
   const next = () => ++last;
   const added: string[] = [];
+  const widened: string[] = [];
+  const madeOptional: string[] = [];
+  const identifiers = new Set(table.identifierFieldIds ?? []);
   // A new column's own nested ids are fresh too; all of it optional at the top.
   const fresh = (t: IcebergType): IcebergType => {
     if (t.type === 'struct') return { type: 'struct', fields: t.fields.map((f) => ({ id: next(), name: f.name, required: false, type: f.type, ...(f.doc ? { doc: f.doc } : {}) })).map((f) => ({ ...f, type: fresh(f.type) })) };
@@ -32,16 +59,36 @@ export function addMissingColumns(table: Schema, writer: Schema, lastColumnId: n
     }
     return t;
   };
+  /** Made optional when the table has it required and the writer does not. */
+  const optional = (tableRequired: boolean, writerRequired: boolean, path: string): boolean => {
+    if (!tableRequired || writerRequired) return tableRequired;
+    madeOptional.push(path);
+    return false;
+  };
   const mergeType = (tt: IcebergType, wt: IcebergType, path: string): IcebergType => {
     if (tt.type === 'struct' && wt.type === 'struct') return { type: 'struct', fields: mergeFields(tt.fields, wt.fields, `${path}.`) };
-    if (tt.type === 'list' && wt.type === 'list') return { ...tt, element: mergeType(tt.element, wt.element, `${path}.element`) };
-    if (tt.type === 'map' && wt.type === 'map') return { ...tt, value: mergeType(tt.value, wt.value, `${path}.value`) };
+    if (tt.type === 'list' && wt.type === 'list') {
+      const p = `${path}.element`;
+      return { ...tt, elementRequired: optional(tt.elementRequired, wt.elementRequired, p), element: mergeType(tt.element, wt.element, p) };
+    }
+    if (tt.type === 'map' && wt.type === 'map') {
+      const p = `${path}.value`;
+      return { ...tt, valueRequired: optional(tt.valueRequired, wt.valueRequired, p), value: mergeType(tt.value, wt.value, p) };
+    }
+    if (!nested(tt) && !nested(wt) && isPromotionAllowed(tt as PrimitiveType, wt as PrimitiveType)) {
+      widened.push(`${path}: ${shown(tt)} -> ${shown(wt)}`);
+      return wt;
+    }
     return tt;
   };
   const mergeFields = (tf: readonly NestedField[], wf: readonly NestedField[], prefix: string): NestedField[] => {
     const out = tf.map((f) => {
       const w = wf.find((x) => x.name === f.name);
-      return w ? { ...f, type: mergeType(f.type, w.type, `${prefix}${f.name}`) } : f;
+      if (!w) return f;
+      const path = `${prefix}${f.name}`;
+      // An identifier field stays required (the spec requires it of identifier fields).
+      const required = identifiers.has(f.id) ? f.required : optional(f.required, w.required, path);
+      return { ...f, required, type: mergeType(f.type, w.type, path) };
     });
     for (const w of wf) {
       if (tf.some((f) => f.name === w.name)) continue;
@@ -51,6 +98,6 @@ export function addMissingColumns(table: Schema, writer: Schema, lastColumnId: n
     return out.map((f, i) => (i >= tf.length ? { ...f, type: fresh(f.type) } : f));
   };
   const fields = mergeFields(table.fields, writer.fields, '');
-  if (added.length === 0) return undefined;
-  return { schema: { ...table, schemaId: nextSchemaId, fields }, added, lastColumnId: last };
+  if (added.length + widened.length + madeOptional.length === 0) return undefined;
+  return { schema: { ...table, schemaId: nextSchemaId, fields }, added, widened, madeOptional, lastColumnId: last };
 }

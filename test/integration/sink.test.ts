@@ -17,7 +17,9 @@ import { parseConfig } from '../../src/config/index.js';
 import avsc from 'avsc';
 import { avroType, frame } from '../../src/decode/index.js';
 import { RegistryClient } from '../../src/decode/registry.js';
-import { RestCatalog, parseIdent } from '../../src/iceberg/index.js';
+import { RestCatalog, TableOps, parseIdent } from '../../src/iceberg/index.js';
+import { S3FileIO } from '../../src/io/index.js';
+import { compactTable } from '../../src/maintenance/index.js';
 import { branchHead } from '../../src/spec/metadata.js';
 import { createLogger } from '../../src/observability/index.js';
 import { runService } from '../../src/service.js';
@@ -26,7 +28,8 @@ import { schemaToJson } from '../../src/spec/schema.js';
 import { ALL_TYPES, ALL_TYPES_ROWS } from '../helpers/all-types.js';
 import { avroSchemaOf, avroValue } from '../helpers/avro-of.js';
 import { canonicalRows } from '../helpers/canonical.js';
-import { sparkQuery, tableSchema, trinoQuery } from '../helpers/engines.js';
+import { stackS3 as s3Settings } from '../helpers/catalog.js';
+import { pyicebergScan, sparkQuery, tableSchema, trinoQuery, type Row } from '../helpers/engines.js';
 import { stackConfig, stackS3 } from '../helpers/floe.js';
 import { createTopic } from '../helpers/kafka.js';
 import { genRow, prng } from '../helpers/gen-rows.js';
@@ -389,6 +392,73 @@ test('schemaEvolution add-columns: a writer schema with new fields (top level an
       rows.map((r) => [Number(r.id), r.name, r.tier ?? null, r.note ?? null]),
       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => [i, `c${i}`, i >= 4 && i <= 6 ? i : null, i >= 4 && i <= 6 ? `n${i}` : null]),
     );
+    assert.equal(await catalog.tableExists(parseIdent(`${run}.events_dlq`)), false, 'nothing dead-lettered');
+  } finally {
+    await producer.disconnect();
+    await svc.stop();
+  }
+});
+
+test('schemaEvolution add-columns widens columns in place (int to long, float to double, decimal(9,2) to decimal(18,2), a list element) and makes a column optional; Trino, Spark and PyIceberg read old and new files, and compaction rewrites them', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 300_000 }, async () => {
+  const run = uniqueName('widen');
+  const topic = `${run}-events`;
+  const kafka = await createTopic(topic, 1, 'sink-test');
+  const registry = new RegistryClient({ url: stack.registryUrl });
+  const dec = (precision: number) => ({ type: 'bytes', logicalType: 'decimal', precision, scale: 2 });
+  const v1 = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'n', type: 'int' }, { name: 'score', type: 'float' }, { name: 'amount', type: dec(9) }, { name: 'name', type: 'string' }, { name: 'xs', type: { type: 'array', items: 'int' } }] };
+  const v2 = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'n', type: 'long' }, { name: 'score', type: 'double' }, { name: 'amount', type: dec(18) }, { name: 'name', type: ['null', 'string'], default: null }, { name: 'xs', type: { type: 'array', items: 'long' } }] };
+  const id1 = await registry.register(`${topic}-value`, JSON.stringify(v1));
+  const id2 = await registry.register(`${topic}-value`, JSON.stringify(v2));
+  const config = parseConfig(
+    stackConfig({ group: run, extra: 'commit: { interval: 1s }\n', mappings: `  - topics: [${topic}]\n    table: ${run}.events\n    schemaEvolution: add-columns\n` }),
+    'widen.yaml',
+  );
+  type Ev = { id: number; n: number | bigint; score: number; amount: bigint; name: string | null; xs: Array<number | bigint> };
+  const old = (i: number): Ev => ({ id: i, n: i === 3 ? 2147483647 : -i * 1000, score: i + 0.5, amount: i === 3 ? 999999999n : BigInt(i) * 100n + 1n, name: `c${i}`, xs: [i, -2147483648] });
+  const wide = (i: number): Ev => ({ id: i, n: 2n ** 40n + BigInt(i), score: 0.1 * i, amount: 123456789012345678n + BigInt(i), name: i === 5 ? null : `c${i}`, xs: [2n ** 33n + BigInt(i)] });
+  const msg = (e: Ev) => (typeof e.n === 'bigint' ? { value: frame(id2, avroType(v2).toBuffer({ ...e, id: BigInt(e.id), xs: e.xs.map(BigInt) })) } : { value: frame(id1, avroType(v1).toBuffer({ ...e, id: BigInt(e.id) })) });
+  const producer = kafka.producer();
+  await producer.connect();
+  const svc = await runService(config, createLogger({ level: 'error' }));
+  const events = [1, 2, 3].map(old);
+  try {
+    const catalog = new RestCatalog({ uri: stack.restUrl });
+    await producer.send({ topic, messages: events.map(msg) });
+    assert.equal(await waitForRows(catalog, `${run}.events`, 3), 3);
+    const before = await tableSchema(`${run}.events`);
+    // In one batch: v1 rows (in a writer of the old schema when v2 arrives), v2 rows, then an older producer's v1 rows.
+    const batch = [...[9, 10].map(old), ...[4, 5, 6].map(wide), ...[7, 8].map(old)];
+    events.push(...batch);
+    await producer.send({ topic, messages: batch.map(msg) });
+    assert.equal(await waitForRows(catalog, `${run}.events`, 10), 10);
+    const after = await tableSchema(`${run}.events`);
+    const col = (s: Schema, name: string) => s.fields.find((f) => f.name === name);
+    assert.deepEqual(
+      ['id', 'n', 'score', 'amount', 'name', 'xs'].map((c) => [col(before, c)?.id, col(before, c)?.required, col(before, c)?.type]),
+      [[1, true, { type: 'long' }], [2, true, { type: 'int' }], [3, true, { type: 'float' }], [4, true, { type: 'decimal', precision: 9, scale: 2 }], [5, true, { type: 'string' }], [6, true, { type: 'list', elementId: 7, elementRequired: true, element: { type: 'int' } }]],
+      'the table as v1 made it',
+    );
+    assert.deepEqual(
+      ['id', 'n', 'score', 'amount', 'name', 'xs'].map((c) => [col(after, c)?.id, col(after, c)?.required, col(after, c)?.type]),
+      [[1, true, { type: 'long' }], [2, true, { type: 'long' }], [3, true, { type: 'double' }], [4, true, { type: 'decimal', precision: 18, scale: 2 }], [5, false, { type: 'string' }], [6, true, { type: 'list', elementId: 7, elementRequired: true, element: { type: 'long' } }]],
+      'widened and made optional in place, ids kept, nothing added',
+    );
+    // What each engine gives back, in one form: decimals as text with 2 places, floats as doubles.
+    const money = (u: bigint) => `${u < 0n ? '-' : ''}${(u < 0n ? -u : u) / 100n}.${String((u < 0n ? -u : u) % 100n).padStart(2, '0')}`;
+    const want = events
+      .map((e) => [String(e.id), String(e.n), e.score, money(e.amount), e.name, e.xs.map(String)])
+      .sort((a, b) => Number(a[0]) - Number(b[0]));
+    const norm = (rows: Row[]) => rows.map((r) => [String(r.id), String(r.n), Number(r.score), String(r.amount), r.name ?? null, (r.xs as unknown[]).map(String)]).sort((a, b) => Number(a[0]) - Number(b[0]));
+    // score is a float in the v1 rows: 1.5, 2.5 ... are exact in both widths; 0.1*i is a double from v2.
+    const sql = `SELECT id, n, score, amount, name, xs FROM iceberg."${run}".events`;
+    assert.deepEqual(norm((await trinoQuery(sql)).rows), want, 'Trino');
+    assert.deepEqual(norm((await sparkQuery(`SELECT id, n, score, CAST(amount AS STRING) AS amount, name, xs FROM iceberg.\`${run}\`.events`)).rows), want, 'Spark');
+    assert.deepEqual(norm(await pyicebergScan(`${run}.events`)), want, 'PyIceberg');
+    // Compaction reads the files of both schemas and writes them as the promoted one.
+    const ops = new TableOps(catalog, new S3FileIO(s3Settings()));
+    const res = await compactTable(ops, parseIdent(`${run}.events`), { minFiles: 2 });
+    assert.ok(res.filesIn >= 2 && res.rowsIn === 10 && res.rowsOut === 10, `compacted ${JSON.stringify(res)}`);
+    assert.deepEqual(norm((await trinoQuery(sql)).rows), want, 'Trino after compaction');
     assert.equal(await catalog.tableExists(parseIdent(`${run}.events_dlq`)), false, 'nothing dead-lettered');
   } finally {
     await producer.disconnect();

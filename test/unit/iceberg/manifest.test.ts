@@ -170,3 +170,18 @@ test('manifest lists round-trip, with snapshot, parent and sequence number in th
   const first = readAvroFile(encodeManifestList([], { snapshotId: 1n, sequenceNumber: 1n, formatVersion: 2 })).metadata;
   assert.equal(first['parent-snapshot-id'], 'null', 'the first snapshot has no parent, written as Java writes it');
 });
+
+test('a manifest written before its partition sources were promoted (int, float, decimal(9,2)) reads and rewrites as the promoted types', () => {
+  const before: Schema = { schemaId: 0, fields: [{ id: 1, name: 'n', required: false, type: { type: 'int' } }, { id: 2, name: 'f', required: false, type: { type: 'float' } }, { id: 3, name: 'd', required: false, type: { type: 'decimal', precision: 9, scale: 2 } }] };
+  const after: Schema = { schemaId: 1, fields: [{ id: 1, name: 'n', required: false, type: { type: 'long' } }, { id: 2, name: 'f', required: false, type: { type: 'double' } }, { id: 3, name: 'd', required: false, type: { type: 'decimal', precision: 12, scale: 2 } }] };
+  const cols = ['n', 'f', 'd'].map((column) => ({ column, transform: { kind: 'identity' as const } }));
+  const [specBefore, specAfter] = [buildSpec(before, cols, 0), buildSpec(after, cols, 0)];
+  const [partBefore, partAfter] = [partitionType(specBefore, before), partitionType(specAfter, after)];
+  const file = (partition: Value[]): DataFile => ({ content: 0, fileFormat: 'PARQUET', filePath: 's3://b/t/data/a.parquet', partition, recordCount: 1, fileSizeInBytes: 1, columnSizes: new Map(), valueCounts: new Map(), nullValueCounts: new Map(), nanValueCounts: new Map(), lowerBounds: new Map(), upperBounds: new Map(), splitOffsets: [] });
+  const old = encodeManifest({ schema: before, spec: specBefore, partitionType: partBefore, formatVersion: 2, entries: [{ status: 1, snapshotId: 1n, sequenceNumber: null, fileSequenceNumber: null, file: file([-2147483648, 1.5, -99999n]) }] });
+  const read = decodeManifest(old, partAfter).map((e) => e.file.partition);
+  assert.deepEqual(read, [[-2147483648n, 1.5, -99999n]]);
+  // Carried into a manifest of the promoted spec (a merge or a rewrite does that).
+  const again = encodeManifest({ schema: after, spec: specAfter, partitionType: partAfter, formatVersion: 2, entries: [{ status: 0, snapshotId: 1n, sequenceNumber: 1n, fileSequenceNumber: 1n, file: file(read[0] as Value[]) }] });
+  assert.deepEqual(decodeManifest(again, partAfter).map((e) => e.file.partition), read);
+});

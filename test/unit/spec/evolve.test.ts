@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addMissingColumns } from '../../../src/spec/evolve.js';
+import { evolveSchema, isPromotionAllowed } from '../../../src/spec/evolve.js';
 import { indexById, validateSchema } from '../../../src/spec/schema.js';
 import type { Schema } from '../../../src/spec/types.js';
 
@@ -26,8 +26,8 @@ const WRITER: Schema = {
   ],
 };
 
-test('addMissingColumns adds what the writer has and the table lacks, optional, with fresh ids after the last one', () => {
-  const r = addMissingColumns(TABLE, WRITER, 6, 4);
+test('evolveSchema adds what the writer has and the table lacks, optional, with fresh ids after the last one', () => {
+  const r = evolveSchema(TABLE, WRITER, 6, 4);
   assert.ok(r);
   assert.deepEqual(r.added, ['customer.tier', 'items.element.qty', 'note', 'tags']);
   assert.equal(r.schema.schemaId, 4);
@@ -46,7 +46,99 @@ test('addMissingColumns adds what the writer has and the table lacks, optional, 
   assert.equal(new Set(idx.keys()).size, idx.size);
 });
 
-test('addMissingColumns: nothing to add is undefined; a table with everything stays as it is', () => {
-  assert.equal(addMissingColumns(TABLE, TABLE, 6, 4), undefined);
-  assert.equal(addMissingColumns(TABLE, { schemaId: 0, fields: [{ id: 1, name: 'id', required: true, type: { type: 'long' } }] }, 6, 4), undefined);
+test('evolveSchema: nothing to add is undefined; a table with everything stays as it is', () => {
+  assert.equal(evolveSchema(TABLE, TABLE, 6, 4), undefined);
+  assert.equal(evolveSchema(TABLE, { schemaId: 0, fields: [{ id: 1, name: 'id', required: true, type: { type: 'long' } }] }, 6, 4), undefined);
+});
+
+test('evolveSchema widens what Iceberg allows in place (ids kept), at every depth, and nothing else', () => {
+  const dec = (precision: number, scale: number) => ({ type: 'decimal' as const, precision, scale });
+  const table: Schema = {
+    schemaId: 1,
+    fields: [
+      { id: 1, name: 'n', required: true, type: { type: 'int' } },
+      { id: 2, name: 'score', required: false, type: { type: 'float' } },
+      { id: 3, name: 'amount', required: true, type: dec(9, 2) },
+      { id: 4, name: 'big', required: false, type: { type: 'long' } },
+      { id: 5, name: 'price', required: false, type: dec(10, 2) },
+      { id: 6, name: 'wide', required: false, type: dec(12, 2) },
+      { id: 7, name: 'tags', required: false, type: { type: 'map', keyId: 8, key: { type: 'int' }, valueId: 9, valueRequired: true, value: { type: 'int' } } },
+      { id: 10, name: 'xs', required: false, type: { type: 'list', elementId: 11, elementRequired: true, element: { type: 'struct', fields: [{ id: 12, name: 'q', required: true, type: { type: 'float' } }] } } },
+      { id: 13, name: 's', required: false, type: { type: 'string' } },
+    ],
+  };
+  const writer: Schema = {
+    schemaId: 0,
+    fields: [
+      { id: 1, name: 'n', required: true, type: { type: 'long' } },
+      { id: 2, name: 'score', required: false, type: { type: 'double' } },
+      { id: 3, name: 'amount', required: true, type: dec(18, 2) },
+      // Not allowed: narrowing, another scale, a narrower decimal, a map key, int to string.
+      { id: 4, name: 'big', required: false, type: { type: 'int' } },
+      { id: 5, name: 'price', required: false, type: dec(12, 3) },
+      { id: 6, name: 'wide', required: false, type: dec(10, 2) },
+      { id: 7, name: 'tags', required: false, type: { type: 'map', keyId: 8, key: { type: 'long' }, valueId: 9, valueRequired: true, value: { type: 'long' } } },
+      { id: 10, name: 'xs', required: false, type: { type: 'list', elementId: 11, elementRequired: true, element: { type: 'struct', fields: [{ id: 12, name: 'q', required: true, type: { type: 'double' } }] } } },
+      { id: 13, name: 's', required: false, type: { type: 'int' } },
+    ],
+  };
+  const r = evolveSchema(table, writer, 13, 2);
+  assert.ok(r);
+  assert.deepEqual(r.widened, ['n: int -> long', 'score: float -> double', 'amount: decimal(9,2) -> decimal(18,2)', 'tags.value: int -> long', 'xs.element.q: float -> double']);
+  assert.deepEqual([r.added, r.madeOptional, r.lastColumnId, r.schema.schemaId], [[], [], 13, 2]);
+  validateSchema(r.schema, { formatVersion: 2 });
+  const idx = indexById(r.schema.fields);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6, 8, 9, 12, 13].map((id) => idx.get(id)?.field.type),
+    [{ type: 'long' }, { type: 'double' }, dec(18, 2), { type: 'long' }, dec(10, 2), dec(12, 2), { type: 'int' }, { type: 'long' }, { type: 'double' }, { type: 'string' }],
+  );
+  assert.equal(idx.size, indexById(table.fields).size, 'no column added or dropped');
+  assert.equal(evolveSchema(r.schema, writer, 13, 3), undefined, 'evolving again changes nothing');
+});
+
+test('isPromotionAllowed is the spec table: int to long, float to double, decimal(P,S) to decimal(P2>P,S)', () => {
+  const t = (type: string) => ({ type }) as never;
+  assert.equal(isPromotionAllowed(t('int'), t('long')), true);
+  assert.equal(isPromotionAllowed(t('float'), t('double')), true);
+  assert.equal(isPromotionAllowed({ type: 'decimal', precision: 9, scale: 2 }, { type: 'decimal', precision: 38, scale: 2 }), true);
+  for (const [a, b] of [['long', 'int'], ['double', 'float'], ['int', 'double'], ['int', 'string'], ['date', 'timestamp'], ['int', 'int'], ['string', 'binary']]) assert.equal(isPromotionAllowed(t(a as string), t(b as string)), false, `${a} -> ${b}`);
+  assert.equal(isPromotionAllowed({ type: 'decimal', precision: 9, scale: 2 }, { type: 'decimal', precision: 9, scale: 2 }), false);
+  assert.equal(isPromotionAllowed({ type: 'decimal', precision: 9, scale: 2 }, { type: 'decimal', precision: 10, scale: 3 }), false);
+});
+
+test('evolveSchema makes optional what the writer has optional (fields, list elements, map values), never an identifier field', () => {
+  const table: Schema = {
+    schemaId: 0,
+    identifierFieldIds: [1],
+    fields: [
+      { id: 1, name: 'id', required: true, type: { type: 'long' } },
+      { id: 2, name: 'name', required: true, type: { type: 'string' } },
+      { id: 3, name: 'c', required: true, type: { type: 'struct', fields: [{ id: 4, name: 'tier', required: true, type: { type: 'int' } }] } },
+      { id: 5, name: 'xs', required: true, type: { type: 'list', elementId: 6, elementRequired: true, element: { type: 'string' } } },
+      { id: 7, name: 'm', required: true, type: { type: 'map', keyId: 8, key: { type: 'string' }, valueId: 9, valueRequired: true, value: { type: 'int' } } },
+      { id: 10, name: 'kept', required: true, type: { type: 'string' } },
+    ],
+  };
+  const writer: Schema = {
+    schemaId: 0,
+    fields: [
+      { id: 1, name: 'id', required: false, type: { type: 'long' } },
+      { id: 2, name: 'name', required: false, type: { type: 'string' } },
+      { id: 3, name: 'c', required: true, type: { type: 'struct', fields: [{ id: 4, name: 'tier', required: false, type: { type: 'long' } }] } },
+      { id: 5, name: 'xs', required: true, type: { type: 'list', elementId: 6, elementRequired: false, element: { type: 'string' } } },
+      { id: 7, name: 'm', required: false, type: { type: 'map', keyId: 8, key: { type: 'string' }, valueId: 9, valueRequired: false, value: { type: 'int' } } },
+      { id: 10, name: 'kept', required: true, type: { type: 'string' } },
+    ],
+  };
+  const r = evolveSchema(table, writer, 10, 1);
+  assert.ok(r);
+  assert.deepEqual(r.madeOptional, ['name', 'c.tier', 'xs.element', 'm', 'm.value']);
+  assert.deepEqual(r.widened, ['c.tier: int -> long']);
+  const idx = indexById(r.schema.fields);
+  assert.deepEqual([1, 2, 3, 4, 10].map((id) => idx.get(id)?.field.required), [true, false, true, false, true]);
+  const xs = r.schema.fields[3]?.type;
+  const m = r.schema.fields[4]?.type;
+  assert.deepEqual([xs?.type === 'list' && xs.elementRequired, m?.type === 'map' && m.valueRequired], [false, false]);
+  assert.deepEqual(r.schema.identifierFieldIds, [1]);
+  validateSchema(r.schema, { formatVersion: 2 });
 });
