@@ -289,9 +289,14 @@ export class TableOps {
               await this.cleanup(attempts, landed.manifestList, manifest);
               return result(table, landed, true);
             }
+            // Whether this append may still land: only while an attempt of unknown outcome sits
+            // on the current head. When none does, the caller's data files are nobody's.
+            await this.settle(attempts, table.metadata);
+            const mayLand = attempts.some((a) => a.state === 'unknown');
             throw new FloeError(err.code === 'COMMIT_CONFLICT' ? 'COMMIT_CONFLICT' : 'COMMIT_STATE_UNKNOWN', `append to ${ident.namespace.join('.')}.${ident.name} gave up after ${attempt} attempts: ${err.message}`, {
               cause: err,
               retryable: true,
+              details: { mayLand },
             });
           }
           await sleep((opts.backoffMs ?? 50) * 2 ** Math.min(attempt - 1, 6) * (0.5 + Math.random()));

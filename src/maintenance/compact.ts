@@ -14,7 +14,7 @@
  */
 import type { RollupConfig } from '../config/mapping.js';
 import { FloeError, isFloeError } from '../errors.js';
-import { TableWriter, decodeManifest, decodeManifestList, type LoadedTable, type TableIdent, type TableOps, type TableWriterOptions } from '../iceberg/index.js';
+import { TableWriter, decodeManifest, decodeManifestList, type AppendOptions, type LoadedTable, type TableIdent, type TableOps, type TableWriterOptions } from '../iceberg/index.js';
 import type { DataFile } from '../spec/data-file.js';
 import { branchHead, currentSchema, defaultSpec, type TableMetadata } from '../spec/metadata.js';
 import { partitionType } from '../spec/partition.js';
@@ -38,6 +38,8 @@ export interface CompactOptions {
   maxRows?: number;
   /** The writer's settings for the new files (their target size also says which files are small). */
   writer?: TableWriterOptions;
+  /** The commit's retries on conflict (default 30 attempts, back-off from 50 ms doubling). */
+  commit?: Pick<AppendOptions, 'maxAttempts' | 'backoffMs'>;
 }
 
 export interface CombineColumns {
@@ -206,14 +208,16 @@ export async function compactTable(ops: TableOps, ident: TableIdent, opts: Compa
         // A background job racing sinks that commit every second: more attempts than a sink's
         // commit gets (each rebuilds on the new head), so that it does not starve under load.
         maxAttempts: 30,
+        ...opts.commit,
         // The sink's offset maps go forward with the table (DESIGN §2), whatever the parent is.
         prepare: (meta) => Object.fromEntries(Object.entries(branchHead(meta)?.summary ?? {}).filter(([k]) => k.startsWith('floe.offsets.'))),
       });
       loaded = { ...loaded, metadata: res.metadata, ...(res.metadataLocation ? { metadataLocation: res.metadataLocation } : {}) };
       result.snapshots.push(String(res.snapshotId));
     } catch (err) {
-      // Refused for good (another rewrite took these files): the new files are nobody's.
-      if (isFloeError(err) && !err.retryable) await Promise.all(written.map((f) => ops.io.delete(f.filePath).catch(() => undefined)));
+      // Refused for good (another rewrite took these files), or given up with no attempt that
+      // may still land: the new files are nobody's. Else they stay for `floe orphans`.
+      if (isFloeError(err) && (!err.retryable || err.details?.mayLand === false)) await Promise.all(written.map((f) => ops.io.delete(f.filePath).catch(() => undefined)));
       throw err;
     }
     result.partitions++;
