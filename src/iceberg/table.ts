@@ -213,6 +213,11 @@ export class TableOps {
           base = r.manifests;
           removed = r.removed;
         }
+        // Only manifests with live files go forward, besides this commit's own (Java's
+        // MergingSnapshotProducer keeps the same): a rewrite's manifest of DELETED entries only is
+        // listed by the snapshot that wrote it and left out by the next. (v2 manifest lists always
+        // carry the counts; v1 tables are refused above.)
+        base = base.filter((m) => m.added_files_count + m.existing_files_count > 0 || m.added_snapshot_id === snapshotId);
         // Small manifests are merged as Iceberg's own appends do (src/iceberg/merge.ts); what this
         // attempt merges is written for its parent only and goes with it if it fails.
         const merged = await mergeManifests(mine ? [mine, ...base] : base, { ...ctx, ...(mine ? { added: { manifest: mine, files: opts.files } } : {}) });

@@ -61,7 +61,7 @@ async function stored(c: TestCatalog, prefix: string): Promise<Set<string>> {
 test('expiry deletes what only removed snapshots reached and nothing a kept snapshot reaches (random histories)', async () => {
   const c = await startTestCatalog();
   let n = 0;
-  const seen = { linear: 0, tagged: 0 };
+  const seen = { linear: 0, tagged: 0, emptied: 0 };
   try {
     await c.client.createNamespace(['db']);
     await fc.assert(
@@ -93,6 +93,12 @@ test('expiry deletes what only removed snapshots reached and nothing a kept snap
           const files = await newFiles(s.kind === 'append' ? s.files : 1);
           const r = await c.ops.append(ident, { files, loaded, ...(removes ? { removes } : {}) });
           loaded = { ...loaded, metadata: r.metadata };
+          // As Java's appends: a manifest with no live files is listed only by the snapshot that wrote it.
+          for (const m of decodeManifestList(await c.io.read(snapshotById(r.metadata, r.snapshotId)?.manifestList ?? ''))) {
+            if (m.added_files_count + m.existing_files_count > 0) continue;
+            assert.equal(m.added_snapshot_id, r.snapshotId, `${m.manifest_path} has no live files and was carried from an earlier snapshot`);
+            seen.emptied++;
+          }
           for (const f of removes ?? []) liveNow.delete(f);
           for (const f of files) liveNow.add(f.filePath);
         }
@@ -120,7 +126,7 @@ test('expiry deletes what only removed snapshots reached and nothing a kept snap
       }),
       { numRuns: 30 },
     );
-    assert.ok(seen.linear > 5 && seen.tagged > 2, `both cleanups ran: ${JSON.stringify(seen)}`);
+    assert.ok(seen.linear > 5 && seen.tagged > 2 && seen.emptied > 5, `both cleanups ran, rewrites emptied manifests: ${JSON.stringify(seen)}`);
   } finally {
     await c.close();
   }
