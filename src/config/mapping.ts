@@ -154,6 +154,25 @@ export const mappingSchema = z
           .strict(),
       ])
       .default({ every: 3_600_000 }),
+    /**
+     * Orphan file removal in the service (as `floe orphans`), on by default: every `every` (the
+     * first run within 10 minutes of start), files under the table's data and metadata
+     * directories that nothing in the table reaches and that were last written longer than
+     * `olderThan` ago are deleted: what a sink or a compaction killed before its commit left.
+     * `olderThan` must outlast any commit held up by an outage (a sink commits its files after
+     * one). `false` turns it off.
+     */
+    orphans: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            every: duration(60_000).default(86_400_000),
+            olderThan: duration(3_600_000).default(3 * 86_400_000),
+          })
+          .strict(),
+      ])
+      .default({ every: 86_400_000, olderThan: 3 * 86_400_000 }),
     /** Iceberg table properties set when Floe creates the table (e.g. commit.manifest.min-count-to-merge). */
     tableProperties: z
       .record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()], { message: 'expected a string, number or boolean value' }).transform(String))

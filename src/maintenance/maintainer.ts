@@ -1,8 +1,9 @@
 /**
- * Maintenance inside the service. Snapshot expiry (a mapping's `expire`, on by default) and
- * compaction (a mapping's `compact`): every `every` (±10% jitter), `expireSnapshots` /
- * `compactTable` runs for each of the mapping's tables (a rollup's partial rows combined, an
- * append table's small files bin-packed).
+ * Maintenance inside the service. Snapshot expiry (a mapping's `expire`, on by default),
+ * orphan file removal (`orphans`, on by default, under the data and metadata directories only)
+ * and compaction (`compact`): every `every` (±10% jitter), `expireSnapshots` /
+ * `removeOrphanFiles` / `compactTable` runs for each of the mapping's tables (a rollup's partial
+ * rows combined, an append table's small files bin-packed).
  *
  * Only the instance that leads the consumer group runs the jobs (`leads`): N instances would
  * otherwise each read and rewrite the same files, all but one losing the commit and leaving
@@ -19,6 +20,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { compactTable, rollupColumns } from './compact.js';
 import { expireSnapshots, type ExpireOptions } from './expire.js';
+import { removeOrphanFiles } from './orphans.js';
 
 export interface MaintainerOptions {
   ops: TableOps;
@@ -35,6 +37,10 @@ export interface MaintainerOptions {
 
 /** How often the leadership gauge and log line follow the group (jobs ask at their own ticks). */
 const LEADERSHIP_POLL_MS = 1_000;
+/** A job's tick that finds another job running comes again after this long. */
+const BUSY_RETRY_MS = 60_000;
+/** Orphan removal runs this soon after start (then every `every`). */
+const FIRST_ORPHAN_RUN_MS = 10 * 60_000;
 
 export class Maintainer {
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -45,12 +51,14 @@ export class Maintainer {
   constructor(private readonly options: MaintainerOptions) {}
 
   start(): void {
-    if (!this.options.mappings.some((m) => m.compact || m.expire)) return;
+    if (!this.options.mappings.some((m) => m.compact || m.expire || m.orphans)) return;
     this.followLeadership();
     const poll = setInterval(() => this.followLeadership(), LEADERSHIP_POLL_MS);
     poll.unref();
     this.timers.add(poll);
-    const expiring = new Set<string>(); // a table shared by mappings (a dead-letter table) is expired once
+    // A table shared by mappings (a dead-letter table) is expired and cleaned once.
+    const expiring = new Set<string>();
+    const cleaning = new Set<string>();
     for (const m of this.options.mappings) {
       const c = m.compact;
       const combine = m.mode === 'rollup' && m.rollup ? rollupColumns(m.rollup) : undefined;
@@ -58,13 +66,19 @@ export class Maintainer {
       for (const table of tables) {
         if (c) this.every(c.every, () => this.once(table, { ...(combine ? { combine } : {}), minFiles: c.minFiles, maxRows: c.maxRows, writer: this.options.writer ?? {} }));
       }
-      const e = m.expire;
-      if (!e) continue;
       const dlq = this.options.deadLetterTableOf?.(m);
+      const e = m.expire;
+      const o = m.orphans;
       for (const table of dlq ? [...tables, dlq] : tables) {
-        if (expiring.has(table)) continue;
-        expiring.add(table);
-        this.every(e.every, () => this.expire(table, { ...(e.olderThan !== undefined ? { olderThanMs: e.olderThan } : {}), ...(e.retainLast !== undefined ? { retainLast: e.retainLast } : {}) }));
+        if (e && !expiring.has(table)) {
+          expiring.add(table);
+          this.every(e.every, () => this.expire(table, { ...(e.olderThan !== undefined ? { olderThanMs: e.olderThan } : {}), ...(e.retainLast !== undefined ? { retainLast: e.retainLast } : {}) }));
+        }
+        if (o && !cleaning.has(table)) {
+          cleaning.add(table);
+          // Soon after start as well: a service restarted more often than `every` still cleans.
+          this.every(o.every, () => this.orphans(table, o.olderThan), Math.min(o.every, FIRST_ORPHAN_RUN_MS));
+        }
       }
     }
   }
@@ -73,26 +87,30 @@ export class Maintainer {
   private followLeadership(): boolean {
     const now = this.stopped ? undefined : (this.options.leads?.() ?? true);
     if (now !== this.leading) {
-      if (now !== undefined) this.options.log.info(now ? 'this instance leads the consumer group: it runs snapshot expiry and compaction' : 'another instance leads the consumer group and runs snapshot expiry and compaction');
+      if (now !== undefined) this.options.log.info(now ? 'this instance leads the consumer group: it runs snapshot expiry, orphan file removal and compaction' : 'another instance leads the consumer group and runs snapshot expiry, orphan file removal and compaction');
       this.leading = now;
       this.options.metrics.maintenanceLeader.set(now ? 1 : 0);
     }
     return now === true;
   }
 
-  /** Runs `job` every `ms` (±10% jitter) while this instance leads. */
-  private every(ms: number, job: () => Promise<void>): void {
-    const tick = () => {
+  /**
+   * Runs `job` every `ms` (±10% jitter) while this instance leads, the first time after `first`.
+   * One maintenance job at a time in a process: a tick that finds another running comes again
+   * within a minute instead of a whole period later (a daily job would otherwise be skipped a day).
+   */
+  private every(ms: number, job: () => Promise<void>, first = ms): void {
+    const tick = (delay: number) => {
       const t = setTimeout(() => {
         this.timers.delete(t);
         if (this.stopped) return;
-        // One maintenance job at a time in a process; a tick that finds one running waits for the next.
-        if (!this.running && this.followLeadership()) this.running = job().finally(() => (this.running = undefined));
-        tick();
-      }, ms * (0.9 + Math.random() * 0.2));
+        if (this.running) return tick(Math.min(ms, BUSY_RETRY_MS));
+        if (this.followLeadership()) this.running = job().finally(() => (this.running = undefined));
+        tick(ms);
+      }, delay * (0.9 + Math.random() * 0.2));
       this.timers.add(t);
     };
-    tick();
+    tick(first);
   }
 
   private async expire(table: string, opts: ExpireOptions): Promise<void> {
@@ -105,6 +123,19 @@ export class Maintainer {
       if (isFloeError(err, 'NOT_FOUND')) return;
       this.options.metrics.maintenanceErrors.inc({ table, job: 'expire' });
       this.options.log.warn({ table, error: describeError(err) }, 'snapshot expiry failed (the table is not affected; tried again at the next tick)');
+    }
+  }
+
+  private async orphans(table: string, olderThanMs: number): Promise<void> {
+    try {
+      const r = await removeOrphanFiles(this.options.ops, parseIdent(table), { olderThanMs, writerDirsOnly: true });
+      this.options.metrics.orphanFilesDeleted.inc({ table }, r.deleted);
+      if (r.deleted) this.options.log.info({ table, deleted: r.deleted, listed: r.listed, tooNew: r.tooNew }, 'removed orphan files');
+      if (r.undeleted.length) this.options.log.warn({ table, files: r.undeleted }, 'orphan files that could not be deleted; tried again at the next run');
+    } catch (err) {
+      if (isFloeError(err, 'NOT_FOUND')) return;
+      this.options.metrics.maintenanceErrors.inc({ table, job: 'orphans' });
+      this.options.log.warn({ table, error: describeError(err) }, 'orphan file removal failed (the table is not affected; tried again at the next run)');
     }
   }
 

@@ -15,7 +15,7 @@
  * Locations are compared after normalising the scheme (s3a:// and s3n:// are s3://; file:///x
  * is /x), so that files written by another engine under another spelling are not taken for orphans.
  */
-import { decodeManifestList, type TableIdent, type TableOps } from '../iceberg/index.js';
+import { dataDir, decodeManifestList, metadataDir, type TableIdent, type TableOps } from '../iceberg/index.js';
 import { parseLocation } from '../io/index.js';
 import { partitionStatisticsFiles, statisticsFiles } from '../spec/metadata.js';
 import { FloeError } from '../errors.js';
@@ -26,6 +26,13 @@ export interface OrphanOptions {
   olderThanMs?: number;
   /** List them, delete nothing. */
   dryRun?: boolean;
+  /**
+   * Only under the directories Iceberg writers put files in (`<location>/data/` and
+   * `<location>/metadata/`, or write.data.path / write.metadata.path), not the whole location:
+   * what the service runs unattended, so that something else kept under a table's location
+   * (another table nested in it, a user's files) is never taken for an orphan.
+   */
+  writerDirsOnly?: boolean;
   now?: number;
 }
 
@@ -70,7 +77,7 @@ export async function removeOrphanFiles(ops: TableOps, ident: TableIdent, opts: 
     for (const f of manifestFiles(await ops.io.read(m))) add(f.path);
   });
   const location = meta.location.replace(/\/+$/, '');
-  const prefixes = [location, meta.properties['write.data.path'], meta.properties['write.metadata.path']].filter((p): p is string => !!p);
+  const prefixes = opts.writerDirsOnly ? [dataDir(meta), metadataDir(meta)] : [location, meta.properties['write.data.path'], meta.properties['write.metadata.path']].filter((p): p is string => !!p);
   const uniq = [...new Map(prefixes.map((p) => [norm(`${p.replace(/\/+$/, '')}/`), p])).values()];
   const roots = uniq.filter((p) => !uniq.some((q) => q !== p && within(p, q)));
   const cutoff = (opts.now ?? Date.now()) - (opts.olderThanMs ?? ORPHAN_DEFAULT_AGE_MS);

@@ -310,6 +310,13 @@ test('examples/floe.yaml is a valid config, with its rollup mapping too', () => 
   assert.deepEqual(parseConfig(expireLine('{ every: 10m, olderThan: 2h, retainLast: 20 }'), 'floe.yaml', {}).mappings[0]?.expire, { every: 600_000, olderThan: 7_200_000, retainLast: 20 });
   one(expireLine('{ olderThan: 10s }'), /mappings\[0\]\.expire\.olderThan: '10s' is too short; the minimum is 1m/);
   one(expireLine('{ keep: 3 }'), /mappings\[0\]\.expire/);
+  // Orphan file removal: on by default (daily, files older than 3 days), off with false.
+  assert.deepEqual(withRollup.mappings[0]?.orphans, { every: 86_400_000, olderThan: 259_200_000 });
+  const orphansLine = (v: string) => text.replace(firstMapping, (l) => `${l}\n    orphans: ${v}`);
+  assert.equal(parseConfig(orphansLine('false'), 'floe.yaml', {}).mappings[0]?.orphans, false);
+  assert.deepEqual(parseConfig(orphansLine('{ every: 6h }'), 'floe.yaml', {}).mappings[0]?.orphans, { every: 21_600_000, olderThan: 259_200_000 });
+  one(orphansLine('{ olderThan: 30m }'), /mappings\[0\]\.orphans\.olderThan: '30m' is too short; the minimum is 1h/);
+  one(orphansLine('{ every: 5s }'), /mappings\[0\]\.orphans\.every: '5s' is too short; the minimum is 1m/);
   one(text.replace('view: { name: shop.revenue_per_minute_totals, catalog: iceberg }', 'view: yes'), /mappings\[3\]\.rollup\.view: expected false or \{name, catalog\}/);
   assert.match(text, /^ {4}mode: rollup\n {4}rollup:$/m);
   one(text.replace(/^ {4}mode: rollup$/m, '    mode: rollup\n    schemaEvolution: add-columns'), /mappings\[3\]\.schemaEvolution: a rollup table's columns come from its rollup section/);
