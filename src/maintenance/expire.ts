@@ -35,6 +35,48 @@ export interface ExpireOptions {
   deleteFiles?: boolean;
   /** The clock, for tests. */
   now?: number;
+  /** Manifest lists read by earlier runs on this table (the service keeps one per table). */
+  cache?: ManifestListCache;
+}
+
+/** What expiry needs of a manifest list's entries. */
+export type ListedManifest = Pick<ManifestFile, 'manifest_path' | 'added_snapshot_id' | 'deleted_files_count'>;
+
+/**
+ * Manifest lists already read, for the next expiry of the same table: a list never changes, and
+ * each run reads the lists of every kept snapshot (a day of 10 s commits is 8,640), of which
+ * only those committed since the last run are new. Entries are shared between the lists that
+ * name the same manifest, and after each run only the kept snapshots' lists stay.
+ */
+export class ManifestListCache {
+  private readonly lists = new Map<string, ListedManifest[]>();
+  private readonly manifests = new Map<string, ListedManifest>();
+
+  async read(ops: TableOps, list: string): Promise<ListedManifest[]> {
+    const hit = this.lists.get(list);
+    if (hit) return hit;
+    const entries = decodeManifestList(await ops.io.read(list)).map((m) => {
+      const known = this.manifests.get(m.manifest_path);
+      if (known) return known;
+      const e: ListedManifest = { manifest_path: m.manifest_path, added_snapshot_id: m.added_snapshot_id, deleted_files_count: m.deleted_files_count };
+      this.manifests.set(m.manifest_path, e);
+      return e;
+    });
+    this.lists.set(list, entries);
+    return entries;
+  }
+
+  /** Keeps only these lists (and the manifests they name). */
+  retain(lists: Iterable<string>): void {
+    const keep = new Set(lists);
+    for (const l of this.lists.keys()) if (!keep.has(l)) this.lists.delete(l);
+    const named = new Set([...this.lists.values()].flat().map((m) => m.manifest_path));
+    for (const m of this.manifests.keys()) if (!named.has(m)) this.manifests.delete(m);
+  }
+
+  get size(): { lists: number; manifests: number } {
+    return { lists: this.lists.size, manifests: this.manifests.size };
+  }
 }
 
 export interface ExpiryPlan {
@@ -121,10 +163,10 @@ export function manifestFiles(bytes: Uint8Array): Array<{ status: number; path: 
   return readAvroFile<{ status: number; snapshot_id?: bigint | null; data_file: { file_path: string } }>(bytes).records.map((r) => ({ status: r.status, path: r.data_file.file_path, snapshotId: r.snapshot_id ?? null }));
 }
 
-async function manifestsOf(ops: TableOps, snapshots: readonly Snapshot[]): Promise<Map<bigint, ManifestFile[]>> {
-  const out = new Map<bigint, ManifestFile[]>();
+async function manifestsOf(ops: TableOps, snapshots: readonly Snapshot[], cache: ManifestListCache): Promise<Map<bigint, ListedManifest[]>> {
+  const out = new Map<bigint, ListedManifest[]>();
   await eachLimited(snapshots, 16, async (s) => {
-    out.set(s.snapshotId, s.manifestList ? decodeManifestList(await ops.io.read(s.manifestList)) : []);
+    out.set(s.snapshotId, s.manifestList ? await cache.read(ops, s.manifestList) : []);
   });
   return out;
 }
@@ -175,7 +217,8 @@ export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: Ex
     const kept = meta.snapshots.filter((s) => !gone.has(s.snapshotId));
     // What the kept snapshots reach, read before the commit (the state it asserts).
     const deleteFiles = opts.deleteFiles ?? true;
-    const keptLists = deleteFiles ? await manifestsOf(ops, kept) : new Map<bigint, ManifestFile[]>();
+    const cache = opts.cache ?? new ManifestListCache();
+    const keptLists = deleteFiles ? await manifestsOf(ops, kept, cache) : new Map<bigint, ListedManifest[]>();
     const incremental = linearExpiry(meta, plan.expire);
     const requirements: TableRequirement[] = [
       { type: 'assert-table-uuid', uuid: meta.tableUuid },
@@ -194,7 +237,8 @@ export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: Ex
     result.snapshotsRemoved = plan.expire.length;
     log(`${name}: removed ${plan.expire.length} snapshots, kept ${result.snapshotsKept}`);
     if (!deleteFiles) return result;
-    await deleteUnreachable(ops, expired, keptLists, incremental, result);
+    await deleteUnreachable(ops, expired, keptLists, incremental, result, cache);
+    cache.retain(kept.flatMap((k) => (k.manifestList ? [k.manifestList] : [])));
     // Statistics files (Puffin, e.g. Trino's ANALYZE) of removed snapshots: the catalog dropped their entries.
     const statsPath = (x: Readonly<Record<string, unknown>>) => String(x['statistics-path']);
     const stats = [...statisticsFiles(meta), ...partitionStatisticsFiles(meta)];
@@ -217,9 +261,9 @@ export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: Ex
  * the removed manifests is a candidate, and the ones a kept manifest lists as live (added or
  * existing) stay: that reads every kept manifest.
  */
-async function deleteUnreachable(ops: TableOps, expired: readonly Snapshot[], keptLists: ReadonlyMap<bigint, ManifestFile[]>, incremental: boolean, result: ExpireResult): Promise<void> {
+async function deleteUnreachable(ops: TableOps, expired: readonly Snapshot[], keptLists: ReadonlyMap<bigint, ListedManifest[]>, incremental: boolean, result: ExpireResult, cache: ManifestListCache): Promise<void> {
   const keptManifests = new Map([...keptLists.values()].flat().map((m) => [m.manifest_path, m]));
-  const expiredLists = await manifestsOf(ops, expired);
+  const expiredLists = await manifestsOf(ops, expired, cache);
   const orphanManifests = new Map([...expiredLists.values()].flat().filter((m) => !keptManifests.has(m.manifest_path)).map((m) => [m.manifest_path, m]));
   const dead = new Set<string>();
   if (incremental) {

@@ -1,4 +1,4 @@
 export { combineRows, compactTable, rollupColumns, type CompactOptions, type CompactResult, type MeasureColumn } from './compact.js';
 export { Maintainer } from './maintainer.js';
-export { expireSnapshots, planExpiry, EXPIRE_DEFAULTS, type ExpireOptions, type ExpireResult, type ExpiryPlan } from './expire.js';
+export { expireSnapshots, planExpiry, EXPIRE_DEFAULTS, ManifestListCache, type ExpireOptions, type ExpireResult, type ExpiryPlan } from './expire.js';
 export { removeOrphanFiles, ORPHAN_DEFAULT_AGE_MS, type OrphanOptions, type OrphanResult } from './orphans.js';

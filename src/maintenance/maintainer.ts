@@ -19,7 +19,7 @@ import { mappingTables, type MappingConfig } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { compactTable, rollupColumns } from './compact.js';
-import { expireSnapshots, type ExpireOptions } from './expire.js';
+import { expireSnapshots, ManifestListCache, type ExpireOptions } from './expire.js';
 import { removeOrphanFiles } from './orphans.js';
 
 export interface MaintainerOptions {
@@ -47,6 +47,8 @@ export class Maintainer {
   private running: Promise<void> | undefined;
   private stopped = false;
   private leading: boolean | undefined; // as last seen; undefined: not in the group
+  /** Each table's manifest lists read by its last expiry: the next one reads only the new ones. */
+  private readonly listCaches = new Map<string, ManifestListCache>();
 
   constructor(private readonly options: MaintainerOptions) {}
 
@@ -89,6 +91,7 @@ export class Maintainer {
     if (now !== this.leading) {
       if (now !== undefined) this.options.log.info(now ? 'this instance leads the consumer group: it runs snapshot expiry, orphan file removal and compaction' : 'another instance leads the consumer group and runs snapshot expiry, orphan file removal and compaction');
       this.leading = now;
+      if (!now) this.listCaches.clear(); // another instance expires now: nothing to keep for
       this.options.metrics.maintenanceLeader.set(now ? 1 : 0);
     }
     return now === true;
@@ -114,8 +117,10 @@ export class Maintainer {
   }
 
   private async expire(table: string, opts: ExpireOptions): Promise<void> {
+    let cache = this.listCaches.get(table);
+    if (!cache) this.listCaches.set(table, (cache = new ManifestListCache()));
     try {
-      const r = await expireSnapshots(this.options.ops, parseIdent(table), opts);
+      const r = await expireSnapshots(this.options.ops, parseIdent(table), { ...opts, cache });
       this.options.metrics.expiredSnapshots.inc({ table }, r.snapshotsRemoved);
       if (r.snapshotsRemoved) this.options.log.info({ table, removed: r.snapshotsRemoved, kept: r.snapshotsKept, filesDeleted: r.filesDeleted, carried: r.carried }, 'expired snapshots');
       if (r.undeleted.length) this.options.log.warn({ table, files: r.undeleted }, 'expired snapshots: some of their files could not be deleted; remove them by hand');
