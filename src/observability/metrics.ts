@@ -16,6 +16,7 @@ export class Metrics {
   readonly commits = new Counter({ name: 'floe_commits_total', help: 'Snapshots committed, by table and kind (data, offsets-only)', labelNames: ['table', 'kind'], registers: [this.registry] });
   readonly conflicts = new Counter({ name: 'floe_commit_conflicts_total', help: 'Commit attempts answered 409 (optimistic concurrency), by table', labelNames: ['table'], registers: [this.registry] });
   readonly fenced = new Counter({ name: 'floe_batches_fenced_total', help: 'Batches discarded because another process committed their range (rule 3)', labelNames: ['table'], registers: [this.registry] });
+  readonly writeErrors = new Counter({ name: 'floe_write_errors_total', help: 'Batches whose data files could not be written (the object store failed); dropped and read again from Kafka, by error code', labelNames: ['code'], registers: [this.registry] });
   readonly commitErrors = new Counter({ name: 'floe_commit_errors_total', help: 'Failed commit attempts, by table and error code', labelNames: ['table', 'code'], registers: [this.registry] });
   readonly commitSeconds = new Histogram({
     name: 'floe_commit_duration_seconds',

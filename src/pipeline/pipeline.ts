@@ -595,9 +595,12 @@ export class Pipeline {
       }
       if (results.length && results.every((r) => r.status === 'fulfilled')) this.lastError = undefined;
     } catch (err) {
-      // Writing files failed (store unavailable): drop the batches and re-read them.
+      // Writing files failed (store unavailable): drop the batches and re-read them, after a
+      // pause as for a failed commit (not once per commit interval for as long as it lasts).
       this.lastError = describeError(err);
+      this.d.metrics.writeErrors.inc({ code: isFloeError(err) ? err.code : 'INTERNAL' });
       this.d.log.error({ err: describeError(err) }, 'sealing a batch failed; re-reading from the tables');
+      this.outageUntil = Date.now() + 2000;
       fenced = true;
     }
     if (fenced) {

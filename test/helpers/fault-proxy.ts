@@ -1,5 +1,5 @@
 /**
- * A fault-injecting HTTP proxy in front of a real REST catalog, for outage tests: it forwards
+ * A fault-injecting HTTP proxy in front of a real REST catalog or S3 store, for outage tests: it forwards
  * everything, or answers 503 to everything (an outage), or forwards a table commit and then
  * answers 500 (the commit happened; the client cannot know). `delayMs` holds every request that
  * long before forwarding it (a slow catalog).
@@ -20,7 +20,13 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+/** An outage as an S3 store answers it (the SDK reads the XML), or as a REST catalog does. */
+const DOWN = {
+  rest: { type: 'application/json', body: JSON.stringify({ error: { message: 'injected outage', type: 'ServiceUnavailableException', code: 503 } }) },
+  s3: { type: 'application/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>injected outage</Message></Error>' },
+};
+
+export async function startFaultProxy(target: string, flavour: keyof typeof DOWN = 'rest'): Promise<FaultProxy> {
   const t = new URL(target);
   const state = { mode: 'pass' as FaultMode, failedAfterCommit: 0, refused: 0, delayMs: 0 };
   const server: Server = createServer((req, res) => {
@@ -35,8 +41,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (state.mode === 'down') {
       state.refused++;
-      res.writeHead(503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: 'injected outage', type: 'ServiceUnavailableException', code: 503 } }));
+      req.resume();
+      res.writeHead(503, { 'content-type': DOWN[flavour].type });
+      res.end(DOWN[flavour].body);
       return;
     }
     const isCommit = req.method === 'POST' && /\/namespaces\/[^/]+\/tables\/[^/]+$/.test(req.url ?? '');

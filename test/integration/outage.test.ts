@@ -1,6 +1,7 @@
 /**
- * A catalog that answers 500 after committing, then a 30 s catalog outage, mid-stream: the
- * sink stops and retries, and the table ends with every record exactly once.
+ * A catalog that answers 500 after committing, then a 30 s catalog outage, mid-stream; and a 30 s
+ * outage of the object store Floe writes to: the sink stops and retries, and the table ends with
+ * every record exactly once.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,13 +16,20 @@ import { runService } from '../../src/service.js';
 import { pyiceberg } from '../helpers/engines.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { skipUnless, stack, uniqueName } from '../helpers/stack.js';
-import { stackS3 } from '../helpers/floe.js';
+import type { FaultProxy } from '../helpers/fault-proxy.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const OUTAGE_MS = Number(process.env.FLOE_OUTAGE_MS ?? 30_000);
 
-test('500 after commit and a 30 s catalog outage lose and duplicate nothing', { skip: skipUnless('kafka', 'registry', 'rest', 's3', 'pyiceberg'), timeout: 600_000 }, async () => {
-  const run = uniqueName('outage');
+/** The stack's S3 store, through `endpoint`, as a config's `storage.s3` value. */
+const s3Via = (endpoint: string) => `{ endpoint: "${endpoint}", region: ${stack.s3.region}, pathStyle: true, accessKeyId: ${stack.s3.accessKeyId}, secretAccessKey: ${stack.s3.secretAccessKey} }`;
+
+/**
+ * A 4-partition topic of Avro ids and a running sink whose catalog or S3 store goes through
+ * `proxy`; `produce` sends the next ids, `rows` is the table's committed count, `exactlyOnce`
+ * asserts (through PyIceberg) that the table holds every id produced once.
+ */
+async function outageRun(run: string, proxy: FaultProxy, through: 'catalog' | 'store') {
   const kafka = new kafkajs.Kafka({ clientId: 'outage-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -30,13 +38,12 @@ test('500 after commit and a 30 s catalog outage lose and duplicate nothing', { 
   const schema = { type: 'record', name: 'E', fields: [{ name: 'id', type: 'long' }] };
   const id = await new RegistryClient({ url: stack.registryUrl }).register(`${run}-value`, JSON.stringify(schema));
   const type = avroType(schema);
-  const proxy = await startFaultProxy(stack.restUrl);
   const config = parseConfig(
     `
 kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
 registry: { url: "${stack.registryUrl}" }
-catalog: { uri: "${proxy.url}" }
-storage: { s3: ${stackS3} }
+catalog: { uri: "${through === 'catalog' ? proxy.url : stack.restUrl}" }
+storage: { s3: ${s3Via(through === 'store' ? proxy.url : stack.s3.endpoint)} }
 commit: { interval: 1s }
 http: { port: 0 }
 mappings: [{ topics: [${run}], table: ${run}.events }]
@@ -59,20 +66,8 @@ mappings: [{ topics: [${run}], table: ${run}.events }]
       return 0;
     }
   };
-  try {
-    for (let i = 0; i < 5; i++) {
-      await produce(200);
-      await sleep(300);
-    }
-    while ((await rows()) < produced) await sleep(300);
-    proxy.mode = 'fail-after-commit';
-    for (let i = 0; i < 5; i++) {
-      await produce(200);
-      await sleep(600);
-    }
-    for (let i = 0; i < 60 && proxy.failedAfterCommit < 3; i++) await sleep(500);
-    proxy.mode = 'pass';
-    assert.ok(proxy.failedAfterCommit >= 1, 'commits were answered 500 after they landed');
+  /** Produces every second for OUTAGE_MS while the proxy is down; then waits for the table to catch up. */
+  const outage = async () => {
     proxy.mode = 'down';
     const downAt = Date.now();
     while (Date.now() - downAt < OUTAGE_MS) {
@@ -80,8 +75,10 @@ mappings: [{ topics: [${run}], table: ${run}.events }]
       await sleep(1000);
     }
     proxy.mode = 'pass';
-    assert.ok(proxy.refused > 0, 'the sink kept trying during the outage');
+    assert.ok(proxy.refused > 0, `the sink kept trying the ${through} during the outage`);
     for (let i = 0; i < 120 && (await rows()) < produced; i++) await sleep(500);
+  };
+  const exactlyOnce = async () => {
     const meta = (await catalog.loadTable(parseIdent(`${run}.events`))).metadata;
     const chain = [...ancestors(meta, branchHead(meta))];
     const ids = (await pyiceberg(`
@@ -90,9 +87,73 @@ ids = [r["id"] for r in t.scan(selected_fields=("id",)).to_arrow().to_pylist()]
 result = [len(ids), len(set(ids)), min(ids), max(ids)]
 `)) as number[];
     assert.deepEqual(ids, [produced, produced, 0, produced - 1], `rows, distinct, min, max after ${chain.length} snapshots`);
-  } finally {
+  };
+  const close = async () => {
     await producer.disconnect();
     await svc.stop();
     await proxy.close();
+  };
+  return {
+    produce,
+    rows,
+    outage,
+    exactlyOnce,
+    close,
+    ops: (path: string) => fetch(`${svc.url}${path}`),
+    get produced() {
+      return produced;
+    },
+  };
+}
+
+test('500 after commit and a 30 s catalog outage lose and duplicate nothing', { skip: skipUnless('kafka', 'registry', 'rest', 's3', 'pyiceberg'), timeout: 600_000 }, async () => {
+  const proxy = await startFaultProxy(stack.restUrl);
+  const r = await outageRun(uniqueName('outage'), proxy, 'catalog');
+  try {
+    for (let i = 0; i < 5; i++) {
+      await r.produce(200);
+      await sleep(300);
+    }
+    while ((await r.rows()) < r.produced) await sleep(300);
+    proxy.mode = 'fail-after-commit';
+    for (let i = 0; i < 5; i++) {
+      await r.produce(200);
+      await sleep(600);
+    }
+    for (let i = 0; i < 60 && proxy.failedAfterCommit < 3; i++) await sleep(500);
+    proxy.mode = 'pass';
+    assert.ok(proxy.failedAfterCommit >= 1, 'commits were answered 500 after they landed');
+    await r.outage();
+    await r.exactlyOnce();
+  } finally {
+    await r.close();
+  }
+});
+
+test('a 30 s outage of the object store stops the sink, which retries, reports it, and then loses and duplicates nothing', { skip: skipUnless('kafka', 'registry', 'rest', 's3', 'pyiceberg'), timeout: 600_000 }, async () => {
+  const proxy = await startFaultProxy(stack.s3.endpoint, 's3');
+  const r = await outageRun(uniqueName('s3out'), proxy, 'store');
+  try {
+    for (let i = 0; i < 5; i++) {
+      await r.produce(200);
+      await sleep(300);
+    }
+    while ((await r.rows()) < r.produced) await sleep(300);
+    const before = await r.rows();
+    proxy.mode = 'down';
+    await r.produce(100);
+    await sleep(8000);
+    // While the store is down nothing is committed, and the service says why.
+    assert.equal(await r.rows(), before, 'no commit while the store is down');
+    const metrics = await (await r.ops('/metrics')).text();
+    assert.match(metrics, /floe_write_errors_total\{code="STORAGE_ERROR"\} [1-9]/, 'failed writes are counted');
+    const ready = await r.ops('/readyz');
+    const body = (await ready.json()) as { reasons: string[] };
+    assert.equal(ready.status, 503, 'not ready while the store is down');
+    assert.ok(body.reasons.some((x) => /last error/.test(x)), `the reason is given: ${JSON.stringify(body)}`);
+    await r.outage();
+    await r.exactlyOnce();
+  } finally {
+    await r.close();
   }
 });
