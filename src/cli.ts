@@ -209,7 +209,7 @@ export function buildCli(): Command {
           const meta = (await ops.load(parseIdent(table))).metadata;
           const plan = planExpiry(meta, o);
           const carry = Object.keys(plan.carry);
-          console.log(`${table}: would remove ${plan.expire.length} of ${meta.snapshots.length} snapshots${carry.length ? ` after carrying ${carry.join(', ')} forward` : ''}`);
+          console.log(`${table}: would remove ${plan.expire.length} of ${meta.snapshots.length} snapshots${plan.removeRefs.length ? ` and the refs ${plan.removeRefs.join(', ')}` : ''}${carry.length ? ` after carrying ${carry.join(', ')} forward` : ''}`);
           return 0;
         }
         const r = await expireSnapshots(ops, parseIdent(table), o, (msg: string) => console.log(msg));

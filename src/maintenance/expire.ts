@@ -5,7 +5,8 @@
  * kilobyte per commit for ever, and so does every commit's and every query's cost.
  *
  * What is kept (Iceberg's rules, as Java's ExpireSnapshots applies them):
- * - every ref's head; along each branch, ancestors while fewer than `retainLast` are kept or
+ * - every ref's head, except a tag or branch (never main) older than its max-ref-age-ms (else the
+ *   table's history.expire.max-ref-age-ms; neither: kept for ever), which is removed; along each branch, ancestors while fewer than `retainLast` are kept or
  *   younger than `olderThan` (a ref's own min-snapshots-to-keep / max-snapshot-age-ms win);
  * - snapshots on no branch that are younger than `olderThan`.
  * Everything else is removed in one `remove-snapshots` commit that asserts every ref's head, so a
@@ -25,6 +26,7 @@ import { isFloeError } from '../errors.js';
 import { decodeManifestList, readAvroFile, type LoadedTable, type ManifestFile, type TableIdent, type TableOps } from '../iceberg/index.js';
 import { ancestors, latestWithSummaryKey, partitionStatisticsFiles, snapshotById, statisticsFiles, type Snapshot, type TableMetadata } from '../spec/metadata.js';
 import type { TableRequirement } from '../spec/requirements.js';
+import type { TableUpdate } from '../spec/updates.js';
 
 export interface ExpireOptions {
   /** Snapshots older than this (ms) may go; default: the table's history.expire.max-snapshot-age-ms, else 1 day. */
@@ -80,6 +82,8 @@ export class ManifestListCache {
 }
 
 export interface ExpiryPlan {
+  /** Refs (never main) past their max-ref-age-ms, or naming a snapshot that is gone: removed first. */
+  removeRefs: string[];
   /** Snapshot ids to remove, oldest first. */
   expire: bigint[];
   /** Offset maps whose newest carrier would be removed: carried forward in a new snapshot first. */
@@ -94,6 +98,8 @@ export interface ExpireResult {
   undeleted: string[];
   /** An offsets-only snapshot was committed to keep offset maps. */
   carried: boolean;
+  /** Tags and branches removed for their max-ref-age-ms. */
+  refsRemoved: string[];
 }
 
 export const EXPIRE_DEFAULTS = { olderThanMs: 86_400_000, retainLast: 100 } as const;
@@ -110,10 +116,21 @@ export function planExpiry(meta: TableMetadata, opts: ExpireOptions = {}): Expir
   const now = opts.now ?? Date.now();
   const olderThan = tableSetting(meta, 'history.expire.max-snapshot-age-ms', opts.olderThanMs, EXPIRE_DEFAULTS.olderThanMs);
   const retainLast = Math.max(1, tableSetting(meta, 'history.expire.min-snapshots-to-keep', opts.retainLast, EXPIRE_DEFAULTS.retainLast));
+  // Java's computeRefsToRetain: a tag or branch (not main) whose head is older than its
+  // max-ref-age-ms (else the table's history.expire.max-ref-age-ms; none: kept for ever) goes.
+  const tableRefAge = Number(meta.properties['history.expire.max-ref-age-ms']);
+  const removeRefs = Object.entries(meta.refs)
+    .filter(([name, ref]) => {
+      if (name === 'main') return false;
+      const head = snapshotById(meta, ref.snapshotId);
+      const maxAge = ref.maxRefAgeMs ?? (Number.isFinite(tableRefAge) && tableRefAge >= 0 ? tableRefAge : undefined);
+      return !head || (maxAge !== undefined && now - head.timestampMs > maxAge);
+    })
+    .map(([name]) => name);
   const keep = new Set<bigint>();
-  for (const ref of Object.values(meta.refs)) {
+  for (const [name, ref] of Object.entries(meta.refs)) {
     const head = snapshotById(meta, ref.snapshotId);
-    if (!head) continue;
+    if (!head || removeRefs.includes(name)) continue;
     keep.add(head.snapshotId);
     if (ref.type !== 'branch') continue;
     const min = ref.minSnapshotsToKeep ?? retainLast;
@@ -142,7 +159,7 @@ export function planExpiry(meta: TableMetadata, opts: ExpireOptions = {}): Expir
       if (gone.has(s.snapshotId)) carry[k] = v;
     }
   }
-  return { expire, carry };
+  return { removeRefs, expire, carry };
 }
 
 /** Runs `f` over `items`, `limit` at a time. */
@@ -191,7 +208,7 @@ const removedAll = (meta: TableMetadata, ids: readonly bigint[]) => ids.every((i
 /** Expires one table's old snapshots; safe while sinks and compactions commit to it. */
 export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: ExpireOptions = {}, log: (msg: string) => void = () => undefined): Promise<ExpireResult> {
   const name = `${ident.namespace.join('.')}.${ident.name}`;
-  const result: ExpireResult = { snapshotsRemoved: 0, snapshotsKept: 0, filesDeleted: { manifestLists: 0, manifests: 0, dataFiles: 0, statisticsFiles: 0 }, undeleted: [], carried: false };
+  const result: ExpireResult = { snapshotsRemoved: 0, snapshotsKept: 0, filesDeleted: { manifestLists: 0, manifests: 0, dataFiles: 0, statisticsFiles: 0 }, undeleted: [], carried: false, refsRemoved: [] };
   for (let attempt = 1; ; attempt++) {
     let loaded: LoadedTable = await ops.load(ident);
     let plan = planExpiry(loaded.metadata, opts);
@@ -211,7 +228,7 @@ export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: Ex
     }
     const meta = loaded.metadata;
     result.snapshotsKept = meta.snapshots.length - plan.expire.length;
-    if (!plan.expire.length) return result;
+    if (!plan.expire.length && !plan.removeRefs.length) return result;
     const gone = new Set(plan.expire);
     const expired = meta.snapshots.filter((s) => gone.has(s.snapshotId));
     const kept = meta.snapshots.filter((s) => !gone.has(s.snapshotId));
@@ -219,22 +236,29 @@ export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: Ex
     const deleteFiles = opts.deleteFiles ?? true;
     const cache = opts.cache ?? new ManifestListCache();
     const keptLists = deleteFiles ? await manifestsOf(ops, kept, cache) : new Map<bigint, ListedManifest[]>();
-    const incremental = linearExpiry(meta, plan.expire);
+    const refsLeft = Object.fromEntries(Object.entries(meta.refs).filter(([r]) => !plan.removeRefs.includes(r)));
+    const incremental = linearExpiry({ ...meta, refs: refsLeft }, plan.expire);
     const requirements: TableRequirement[] = [
       { type: 'assert-table-uuid', uuid: meta.tableUuid },
       ...Object.entries(meta.refs).map(([ref, r]): TableRequirement => ({ type: 'assert-ref-snapshot-id', ref, snapshotId: r.snapshotId })),
     ];
     try {
-      await ops.catalog.commitTable(ident, requirements, [{ action: 'remove-snapshots', snapshotIds: plan.expire }]);
+      await ops.catalog.commitTable(ident, requirements, [
+        ...plan.removeRefs.map((refName): TableUpdate => ({ action: 'remove-snapshot-ref', refName })),
+        ...(plan.expire.length ? [{ action: 'remove-snapshots', snapshotIds: plan.expire } as const] : []),
+      ]);
     } catch (err) {
       if (!isFloeError(err) || attempt >= 5) throw err;
       if (err.code === 'COMMIT_STATE_UNKNOWN') {
-        if (!removedAll((await ops.load(ident, 30)).metadata, plan.expire)) continue;
+        const now = (await ops.load(ident, 30)).metadata;
+        if (!removedAll(now, plan.expire) || plan.removeRefs.some((r) => now.refs[r])) continue;
       } else if (err.code === 'COMMIT_CONFLICT') {
         continue; // someone committed: plan again on the new state
       } else throw err;
     }
     result.snapshotsRemoved = plan.expire.length;
+    result.refsRemoved = plan.removeRefs;
+    if (plan.removeRefs.length) log(`${name}: removed refs ${plan.removeRefs.join(', ')} (older than their max-ref-age-ms)`);
     log(`${name}: removed ${plan.expire.length} snapshots, kept ${result.snapshotsKept}`);
     if (!deleteFiles) return result;
     await deleteUnreachable(ops, expired, keptLists, incremental, result, cache);

@@ -23,12 +23,12 @@ import { bareDataFile } from '../../helpers/metadata.js';
 
 const SCHEMA: Schema = { schemaId: 0, fields: [{ id: 1, name: 'id', required: true, type: { type: 'long' } }] };
 
-type Step = { kind: 'append'; files: number } | { kind: 'rewrite'; pick: number[] } | { kind: 'tag' };
+type Step = { kind: 'append'; files: number } | { kind: 'rewrite'; pick: number[] } | { kind: 'tag'; aged: boolean };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 5, arbitrary: fc.integer({ min: 1, max: 3 }).map((files): Step => ({ kind: 'append', files })) },
   { weight: 3, arbitrary: fc.array(fc.nat(50), { minLength: 1, maxLength: 4 }).map((pick): Step => ({ kind: 'rewrite', pick })) },
-  { weight: 1, arbitrary: fc.constant<Step>({ kind: 'tag' }) },
+  { weight: 1, arbitrary: fc.boolean().map((aged): Step => ({ kind: 'tag', aged })) },
 );
 
 /** Manifest lists, manifests and live data files of each snapshot, read back from storage. */
@@ -61,7 +61,7 @@ async function stored(c: TestCatalog, prefix: string): Promise<Set<string>> {
 test('expiry deletes what only removed snapshots reached and nothing a kept snapshot reaches (random histories)', async () => {
   const c = await startTestCatalog();
   let n = 0;
-  const seen = { linear: 0, tagged: 0, emptied: 0, cached: 0 };
+  const seen = { linear: 0, tagged: 0, emptied: 0, cached: 0, agedTags: 0 };
   try {
     await c.client.createNamespace(['db']);
     await fc.assert(
@@ -84,7 +84,8 @@ test('expiry deletes what only removed snapshots reached and nothing a kept snap
           if (s.kind === 'tag') {
             const head = loaded.metadata.refs.main?.snapshotId;
             if (head === undefined) continue;
-            await c.client.commitTable(ident, [], [{ action: 'set-snapshot-ref', refName: `tag${file}`, snapshotId: head, type: 'tag' }]);
+            // An aged tag (max-ref-age-ms 0) is past its age at the expiry: removed with what only it kept.
+            await c.client.commitTable(ident, [], [{ action: 'set-snapshot-ref', refName: `tag${file}`, snapshotId: head, type: 'tag', ...(s.aged ? { maxRefAgeMs: 0 } : {}) }]);
             loaded = await c.ops.load(ident);
             continue;
           }
@@ -115,6 +116,9 @@ test('expiry deletes what only removed snapshots reached and nothing a kept snap
         const result = await expireSnapshots(c.ops, ident, { olderThanMs: 0, retainLast, ...(cache ? { cache } : {}) });
         assert.deepEqual(result.undeleted, []);
         const after = (await c.ops.load(ident)).metadata;
+        const aged = Object.entries(before.refs).filter(([, r]) => r.maxRefAgeMs === 0).map(([n]) => n);
+        assert.deepEqual(Object.keys(after.refs).filter((n) => aged.includes(n)), [], 'aged tags are removed');
+        if (aged.length) seen.agedTags++;
         const kept = await reach(c, after);
         const files = await stored(c, location);
         for (const f of [...kept.lists, ...kept.manifests, ...kept.live]) assert.ok(files.has(f), `${f} is reached by a kept snapshot and still stored`);
@@ -133,7 +137,7 @@ test('expiry deletes what only removed snapshots reached and nothing a kept snap
       }),
       { numRuns: 30 },
     );
-    assert.ok(seen.linear > 5 && seen.tagged > 2 && seen.emptied > 5 && seen.cached > 5, `both cleanups ran, rewrites emptied manifests: ${JSON.stringify(seen)}`);
+    assert.ok(seen.linear > 5 && seen.tagged > 2 && seen.emptied > 5 && seen.cached > 5 && seen.agedTags > 1, `both cleanups ran, rewrites emptied manifests: ${JSON.stringify(seen)}`);
   } finally {
     await c.close();
   }

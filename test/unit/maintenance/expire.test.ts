@@ -75,3 +75,23 @@ test('other refs keep their heads and their own branch history; unreferenced sna
   const gone2 = new Set(ids(planExpiry(m2, { olderThanMs: 10 * MIN, retainLast: 1, now: NOW }).expire));
   assert.ok(!gone2.has(1001) && !gone2.has(10) && gone2.has(9));
 });
+
+test('a tag or branch older than its max-ref-age-ms (or the table default) is removed with what only it kept; main never is', () => {
+  let m = table(50, {}, { 'history.expire.max-ref-age-ms': String(60 * MIN) });
+  m = applyUpdates(m, [
+    { action: 'set-snapshot-ref', refName: 'old', snapshotId: 20n, type: 'tag' }, // 80 min old: past the table's 60
+    { action: 'set-snapshot-ref', refName: 'young', snapshotId: 45n, type: 'tag' }, // 55 min old
+    { action: 'set-snapshot-ref', refName: 'own', snapshotId: 30n, type: 'tag', maxRefAgeMs: 100 * MIN }, // its own limit wins
+    { action: 'set-snapshot-ref', refName: 'short', snapshotId: 48n, type: 'tag', maxRefAgeMs: MIN }, // 52 min old, 1 allowed
+  ]);
+  const plan = planExpiry(m, { olderThanMs: 10 * MIN, retainLast: 1, now: NOW });
+  assert.deepEqual(plan.removeRefs.sort(), ['old', 'short']);
+  const gone = new Set(ids(plan.expire));
+  assert.ok(gone.has(20) && gone.has(48), 'the removed tags no longer keep their snapshots');
+  assert.ok(!gone.has(45) && !gone.has(30) && !gone.has(50), 'kept tags and main keep their heads');
+  // main past any age stays; without a limit anywhere no ref goes.
+  const old = planExpiry(table(5, {}, { 'history.expire.max-ref-age-ms': '1' }), { olderThanMs: 0, retainLast: 1, now: NOW });
+  assert.deepEqual(old.removeRefs, []);
+  const unlimited = applyUpdates(table(50), [{ action: 'set-snapshot-ref', refName: 'v0', snapshotId: 1n, type: 'tag' }]);
+  assert.deepEqual(planExpiry(unlimited, { olderThanMs: 0, retainLast: 1, now: NOW }).removeRefs, []);
+});
