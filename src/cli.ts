@@ -6,11 +6,12 @@ import { createLogger } from './observability/index.js';
 import { createClients, embeddedStore, embeddedWarehouse, runService } from './service.js';
 import { topicOffsets } from './kafka/consumer.js';
 import { storedOffsets } from './commit/index.js';
-import { ancestors, branchHead } from './spec/metadata.js';
+import { ancestors, branchHead, currentSchema, defaultSpec } from './spec/metadata.js';
+import { specDifference } from './spec/partition.js';
 import { parseIdent, type TableOps } from './iceberg/index.js';
 import { compactTable, expireSnapshots, planExpiry, removeOrphanFiles, rollupColumns } from './maintenance/index.js';
 import { parseDuration } from './config/units.js';
-import { buildMapping, checkRollupWithRegistry } from './pipeline/index.js';
+import { buildMapping, checkRollupWithRegistry, mappingPartitioning } from './pipeline/index.js';
 import { registerCatalogCommand } from '../catalog/index.js';
 
 function configOrExit(path: string): FloeConfig {
@@ -148,8 +149,13 @@ export function buildCli(): Command {
       });
       if (c.registry) await probe('registry', async () => `${config.registry?.url}: reachable (${(await fetch(`${config.registry?.url}/subjects`)).status})`);
       await probe('catalog', async () => `${config.catalog?.uri ?? `embedded (${embeddedStore(config)}, warehouse ${embeddedWarehouse(config)})`}: ${(await c.catalog.listNamespaces()).length} namespaces`);
-      for (const m of config.mappings) {
-        await probe(`table ${m.table}`, async () => ((await c.catalog.tableExists(parseIdent(m.table))) ? 'exists' : m.autoCreate ? 'will be created on the first record' : 'MISSING and autoCreate is off'));
+      for (const [i, m] of config.mappings.entries()) {
+        await probe(`table ${m.table}`, async () => {
+          if (!(await c.catalog.tableExists(parseIdent(m.table)))) return m.autoCreate ? 'will be created on the first record' : 'MISSING and autoCreate is off';
+          const meta = (await c.catalog.loadTable(parseIdent(m.table))).metadata;
+          const diff = specDifference(defaultSpec(meta), currentSchema(meta), mappingPartitioning(m));
+          return diff ? `exists; WARNING mappings[${i}].partitionBy: ${diff} (Floe writes with the table's)` : 'exists';
+        });
       }
       for (const [i, m] of config.mappings.entries()) {
         if (m.mode !== 'rollup') continue;

@@ -6,6 +6,7 @@ import type { RegistryClient } from '../decode/registry.js';
 import type { NestedField, Schema, Value } from '../spec/types.js';
 import { planRollup, type RollupPlan } from '../rollup/index.js';
 import { buildSpec } from '../spec/partition.js';
+import type { Transform } from '../spec/transforms.js';
 import type { RollupConfig } from '../config/mapping.js';
 import type { RawRecord } from './dead-letter.js';
 
@@ -124,6 +125,11 @@ export function withKafkaColumns(schema: Schema, m: Mapping): Schema {
 
 /** The partitioning of a rollup table when the mapping configures none: by day of the window. */
 export const ROLLUP_PARTITIONING = [{ column: 'window_start', transform: { kind: 'day' as const } }];
+
+/** The partitioning a mapping's tables are created with: its partitionBy, or a rollup's default. */
+export function mappingPartitioning(cfg: Pick<MappingConfig, 'partitionBy' | 'mode'>): ReadonlyArray<{ column: string; transform: Transform }> {
+  return cfg.mode === 'rollup' && cfg.partitionBy.length === 0 ? ROLLUP_PARTITIONING : cfg.partitionBy;
+}
 
 /**
  * Plans a rollup against a value schema and checks the mapping's partitionBy against the rollup

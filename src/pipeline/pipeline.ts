@@ -16,13 +16,13 @@ import type { FileIO } from '../io/file-io.js';
 import { FloeConsumer, topicOffsets, type KafkaRecord, type TopicPartition } from '../kafka/consumer.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { buildSpec, specToJson } from '../spec/partition.js';
+import { buildSpec, specDifference, specToJson } from '../spec/partition.js';
 import { schemaToJson } from '../spec/schema.js';
-import { currentSchema } from '../spec/metadata.js';
+import { currentSchema, defaultSpec } from '../spec/metadata.js';
 import type { Schema, Value } from '../spec/types.js';
 import { DEAD_LETTER_SCHEMA, DeadLetterTopics, deadLetterMessage, deadLetterRow } from './dead-letter.js';
 import { Lock } from './lock.js';
-import { buildMapping, checkRollupWithRegistry, ROLLUP_PARTITIONING, withKafkaColumns, type Mapping } from './mapping.js';
+import { buildMapping, checkRollupWithRegistry, mappingPartitioning, withKafkaColumns, type Mapping } from './mapping.js';
 import { TableSink } from './table-sink.js';
 import { RollupAggregator, rollupViewRequest, type RollupPlan } from '../rollup/index.js';
 import { evolveSchema } from '../spec/evolve.js';
@@ -517,6 +517,7 @@ export class Pipeline {
   private async ensureTable(s: TableSink, m: Mapping | undefined, schemaOf: () => Promise<Schema>): Promise<void> {
     try {
       s.loaded = await this.d.ops.catalog.loadTable(s.ident);
+      if (m) this.checkPartitioning(s, m);
       return;
     } catch (err) {
       if (!isFloeError(err, 'NOT_FOUND')) throw err;
@@ -527,7 +528,7 @@ export class Pipeline {
     const base = await schemaOf();
     const schema = m ? withKafkaColumns(base, m) : base;
     const spec = m
-      ? buildSpec(schema, m.rollupPlan && m.cfg.partitionBy.length === 0 ? ROLLUP_PARTITIONING : m.cfg.partitionBy)
+      ? buildSpec(schema, mappingPartitioning(m.cfg))
       : buildSpec(schema, [{ column: 'failed_at', transform: { kind: 'day' } }]);
     await this.d.ops.catalog.ensureNamespace(s.ident.namespace);
     try {
@@ -536,6 +537,22 @@ export class Pipeline {
     } catch (err) {
       if (!isFloeError(err, 'ALREADY_EXISTS')) throw err;
       s.loaded = await this.d.ops.catalog.loadTable(s.ident);
+    }
+  }
+
+  /**
+   * The mapping's partitionBy only shapes the tables Floe creates: an existing table is written
+   * with its own partitioning (another engine may have evolved it on purpose). A difference is
+   * said once, when the table is first loaded, with the ways to settle it.
+   */
+  private checkPartitioning(s: TableSink, m: Mapping): void {
+    const meta = (s.loaded as NonNullable<TableSink['loaded']>).metadata;
+    const diff = specDifference(defaultSpec(meta), currentSchema(meta), mappingPartitioning(m.cfg));
+    if (diff) {
+      this.d.log.warn(
+        { table: s.name },
+        `${m.key}.partitionBy: ${diff}; Floe writes with the table's partitioning and does not change it. Change the table (Spark: ALTER TABLE … ADD/DROP PARTITION FIELD; Trino: ALTER TABLE … SET PROPERTIES partitioning = ARRAY[…]) or the mapping to match`,
+      );
     }
   }
 

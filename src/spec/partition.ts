@@ -28,6 +28,37 @@ function sourceIdOf(f: Json, where: string): number {
   return id;
 }
 
+/** A spec's fields as `transform(column)` terms (`column` for identity), for messages. */
+export function specTerms(spec: PartitionSpec, schema: Pick<Schema, 'fields'>): string[] {
+  const idx = indexById(schema.fields);
+  return spec.fields.map((f) => {
+    const col = idx.get(f.sourceId)?.path ?? `<column ${f.sourceId}>`;
+    const t = f.transform;
+    if (t.kind === 'identity') return col;
+    if (t.kind === 'bucket') return `bucket(${t.n}, ${col})`;
+    if (t.kind === 'truncate') return `truncate(${t.width}, ${col})`;
+    return `${transformToString(t)}(${col})`;
+  });
+}
+
+/**
+ * How a table's partition spec differs from the one a config asks for, in words, or undefined
+ * when they partition alike (same source columns and transforms, in order; names may differ).
+ */
+export function specDifference(table: PartitionSpec, schema: Pick<Schema, 'fields'>, wanted: ReadonlyArray<{ column: string; transform: Transform }>): string | undefined {
+  let want: PartitionSpec;
+  try {
+    want = buildSpec(schema, wanted);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const same = want.fields.length === table.fields.length && want.fields.every((f, i) => f.sourceId === table.fields[i]?.sourceId && transformToString(f.transform) === transformToString(table.fields[i]?.transform as Transform));
+  if (same) return undefined;
+  const has = specTerms(table, schema);
+  const asks = specTerms(want, schema);
+  return `the table is ${has.length ? `partitioned by [${has.join(', ')}]` : 'unpartitioned'}; the mapping says ${asks.length ? `[${asks.join(', ')}]` : 'none'}`;
+}
+
 /** Reads a spec; v1 fields without `field-id` get 1000, 1001, ... as the reference implementation assigned them. */
 export function specFromJson(j: unknown): PartitionSpec {
   const o = j as Json;

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -106,6 +106,11 @@ except Exception as e:
     const check = await run(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'check', '-c', configPath], { cwd: ROOT });
     assert.match(check.stdout, /^catalog\s+ok\s+embedded \(sqlite:.*catalog\.db, warehouse s3:\/\/.*\): \d+ namespaces$/m, check.stdout);
     assert.match(check.stdout, new RegExp(`^table ${table}\\s+ok\\s+exists$`, 'm'), check.stdout);
+    // A mapping whose partitionBy differs from the existing table's is named, not silently ignored.
+    const otherPath = join(dir, 'other.yaml');
+    writeFileSync(otherPath, readFileSync(configPath, 'utf8').replace('    format: json\n', '    format: json\n    partitionBy: ["bucket(4, id)"]\n'));
+    const other = await run(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'check', '-c', otherPath], { cwd: ROOT });
+    assert.match(other.stdout, new RegExp(`^table ${table}\\s+ok\\s+exists; WARNING mappings\\[0\\]\\.partitionBy: the table is unpartitioned; the mapping says \\[bucket\\(4, id\\)\\]`, 'm'), other.stdout);
 
     // Snapshot expiry through the embedded catalog, beside the running service: one more batch,
     // `floe expire` keeps the head only, PyIceberg still reads every row, and the sink goes on.

@@ -9,6 +9,8 @@ import {
   partitionType,
   sortOrderFromJson,
   sortOrderToJson,
+  specTerms,
+  specDifference,
   specFromJson,
   specToJson,
   validateSpec,
@@ -114,4 +116,21 @@ test('sort orders round-trip through JSON', () => {
   const o = sortOrderFromJson(j);
   assert.deepEqual(o.fields[1], { sourceId: 3, transform: { kind: 'bucket', n: 4 }, direction: 'desc', nullOrder: 'nulls-last' });
   assert.deepEqual(sortOrderToJson(o), j);
+});
+
+test('specDifference: alike when sources and transforms match in order (names aside); else both sides in words', () => {
+  const parts = [
+    { column: 'ts', transform: { kind: 'day' as const } },
+    { column: 'who.name', transform: { kind: 'bucket' as const, n: 16 } },
+  ];
+  const table = buildSpec(SCHEMA, parts, 3);
+  assert.deepEqual(specTerms(table, SCHEMA), ['day(ts)', 'bucket(16, who.name)']);
+  assert.equal(specDifference(table, SCHEMA, parts), undefined);
+  const renamed: PartitionSpec = { specId: 3, fields: table.fields.map((f) => ({ ...f, name: `${f.name}_x`, fieldId: f.fieldId + 7 })) };
+  assert.equal(specDifference(renamed, SCHEMA, parts), undefined, 'partition field names and ids do not matter');
+  assert.equal(specDifference(table, SCHEMA, [parts[0]!, { column: 'who.name', transform: { kind: 'bucket', n: 8 } }]), 'the table is partitioned by [day(ts), bucket(16, who.name)]; the mapping says [day(ts), bucket(8, who.name)]');
+  assert.equal(specDifference(table, SCHEMA, [parts[1]!, parts[0]!]), 'the table is partitioned by [day(ts), bucket(16, who.name)]; the mapping says [bucket(16, who.name), day(ts)]');
+  assert.equal(specDifference({ specId: 0, fields: [] }, SCHEMA, [{ column: 'id', transform: { kind: 'identity' } }]), 'the table is unpartitioned; the mapping says [id]');
+  assert.equal(specDifference(table, SCHEMA, []), 'the table is partitioned by [day(ts), bucket(16, who.name)]; the mapping says none');
+  assert.match(specDifference(table, SCHEMA, [{ column: 'nope', transform: { kind: 'identity' } }]) ?? '', /partition column 'nope' is not in the table schema/);
 });
