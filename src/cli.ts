@@ -151,8 +151,14 @@ export function buildCli(): Command {
       await probe('catalog', async () => `${config.catalog?.uri ?? `embedded (${embeddedStore(config)}, warehouse ${embeddedWarehouse(config)})`}: ${(await c.catalog.listNamespaces()).length} namespaces`);
       for (const [i, m] of config.mappings.entries()) {
         await probe(`table ${m.table}`, async () => {
-          if (!(await c.catalog.tableExists(parseIdent(m.table)))) return m.autoCreate ? 'will be created on the first record' : 'MISSING and autoCreate is off';
-          const meta = (await c.catalog.loadTable(parseIdent(m.table))).metadata;
+          const meta = await c.catalog.loadTable(parseIdent(m.table)).then(
+            (t) => t.metadata,
+            (err: unknown) => {
+              if (isFloeError(err, 'NOT_FOUND')) return undefined;
+              throw err;
+            },
+          );
+          if (!meta) return m.autoCreate ? 'will be created on the first record' : 'MISSING and autoCreate is off';
           const diff = specDifference(defaultSpec(meta), currentSchema(meta), mappingPartitioning(m));
           return diff ? `exists; WARNING mappings[${i}].partitionBy: ${diff} (Floe writes with the table's)` : 'exists';
         });

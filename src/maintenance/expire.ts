@@ -5,9 +5,10 @@
  * kilobyte per commit for ever, and so does every commit's and every query's cost.
  *
  * What is kept (Iceberg's rules, as Java's ExpireSnapshots applies them):
- * - every ref's head, except a tag or branch (never main) older than its max-ref-age-ms (else the
- *   table's history.expire.max-ref-age-ms; neither: kept for ever), which is removed; along each branch, ancestors while fewer than `retainLast` are kept or
- *   younger than `olderThan` (a ref's own min-snapshots-to-keep / max-snapshot-age-ms win);
+ * - every ref's head, except a tag or branch (never main) older than its max-ref-age-ms (else
+ *   the table's history.expire.max-ref-age-ms; neither: kept for ever), which is removed;
+ * - along each branch, ancestors while fewer than `retainLast` are kept or younger than
+ *   `olderThan` (a ref's own min-snapshots-to-keep / max-snapshot-age-ms win);
  * - snapshots on no branch that are younger than `olderThan`.
  * Everything else is removed in one `remove-snapshots` commit that asserts every ref's head, so a
  * commit of the sink (or anyone) in between makes it retry on the new state.
@@ -250,8 +251,8 @@ export async function expireSnapshots(ops: TableOps, ident: TableIdent, opts: Ex
     } catch (err) {
       if (!isFloeError(err) || attempt >= 5) throw err;
       if (err.code === 'COMMIT_STATE_UNKNOWN') {
-        const now = (await ops.load(ident, 30)).metadata;
-        if (!removedAll(now, plan.expire) || plan.removeRefs.some((r) => now.refs[r])) continue;
+        const state = (await ops.load(ident, 30)).metadata;
+        if (!removedAll(state, plan.expire) || plan.removeRefs.some((r) => state.refs[r])) continue;
       } else if (err.code === 'COMMIT_CONFLICT') {
         continue; // someone committed: plan again on the new state
       } else throw err;

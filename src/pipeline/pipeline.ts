@@ -310,7 +310,7 @@ export class Pipeline {
       );
     }
     if (m.cfg.schemaEvolution === 'add-columns' && !s.evolved.has(decoded.schemaId)) {
-      return this.addColumns(m, s, decoded.schemaId).then(
+      return this.evolveTable(m, s, decoded.schemaId).then(
         () => this.appendRow(m, s, r, key, decoded),
         (err: unknown) => {
           if (isFloeError(err) && err.retryable) throw err;
@@ -328,7 +328,7 @@ export class Pipeline {
    * commit (src/spec/evolve.ts); rows from then on are written with the new schema.
    * A 409 (another instance evolving the same table) reloads and checks again.
    */
-  private async addColumns(m: Mapping, s: TableSink, schemaId: number): Promise<void> {
+  private async evolveTable(m: Mapping, s: TableSink, schemaId: number): Promise<void> {
     const writer = await m.decoder.tableSchema(schemaId);
     for (let attempt = 1; ; attempt++) {
       const meta = (s.loaded as NonNullable<TableSink['loaded']>).metadata;
