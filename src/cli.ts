@@ -11,7 +11,7 @@ import { specDifference } from './spec/partition.js';
 import { parseIdent, type TableOps } from './iceberg/index.js';
 import { compactTable, expireSnapshots, planExpiry, removeOrphanFiles, rollupColumns } from './maintenance/index.js';
 import { parseDuration } from './config/units.js';
-import { buildMapping, checkRollupWithRegistry, mappingPartitioning } from './pipeline/index.js';
+import { buildMapping, checkRollupWithRegistry, mappingPartitioning, propertyDifferences } from './pipeline/index.js';
 import { registerCatalogCommand } from '../catalog/index.js';
 
 function configOrExit(path: string): FloeConfig {
@@ -160,7 +160,9 @@ export function buildCli(): Command {
           );
           if (!meta) return m.autoCreate ? 'will be created on the first record' : 'MISSING and autoCreate is off';
           const diff = specDifference(defaultSpec(meta), currentSchema(meta), mappingPartitioning(m));
-          return diff ? `exists; WARNING mappings[${i}].partitionBy: ${diff} (Floe writes with the table's)` : 'exists';
+          const props = propertyDifferences(meta.properties, m.tableProperties);
+          const warnings = [...(diff ? [`mappings[${i}].partitionBy: ${diff}`] : []), ...(props.length ? [`mappings[${i}].tableProperties: ${props.join(', ')}`] : [])];
+          return warnings.length ? `exists; WARNING ${warnings.join('; ')} (Floe keeps the table's)` : 'exists';
         });
       }
       for (const [i, m] of config.mappings.entries()) {

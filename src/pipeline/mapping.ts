@@ -132,6 +132,17 @@ export function mappingPartitioning(cfg: Pick<MappingConfig, 'partitionBy' | 'mo
 }
 
 /**
+ * The mapping's `tableProperties` an existing table has with another value (or not at all), as
+ * `key=value` of the mapping beside the table's; empty when it has them all.
+ */
+export function propertyDifferences(table: Readonly<Record<string, string>>, wanted: Readonly<Record<string, string>>): string[] {
+  return Object.entries(wanted)
+    // format-version is table metadata, not a property: catalogs take it out of the properties.
+    .filter(([k, v]) => k !== 'format-version' && table[k] !== v)
+    .map(([k, v]) => `${k}=${v} (the table has ${table[k] === undefined ? 'none' : table[k]})`);
+}
+
+/**
  * Plans a rollup against a value schema and checks the mapping's partitionBy against the rollup
  * table (which has window_start, window_end, the group columns and the measures, not the
  * value's fields). Errors are CONFIG_INVALID and name the key.

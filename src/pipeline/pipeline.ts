@@ -22,7 +22,7 @@ import { currentSchema, defaultSpec } from '../spec/metadata.js';
 import type { Schema, Value } from '../spec/types.js';
 import { DEAD_LETTER_SCHEMA, DeadLetterTopics, deadLetterMessage, deadLetterRow } from './dead-letter.js';
 import { Lock } from './lock.js';
-import { buildMapping, checkRollupWithRegistry, mappingPartitioning, withKafkaColumns, type Mapping } from './mapping.js';
+import { buildMapping, checkRollupWithRegistry, mappingPartitioning, propertyDifferences, withKafkaColumns, type Mapping } from './mapping.js';
 import { TableSink } from './table-sink.js';
 import { RollupAggregator, rollupViewRequest, type RollupPlan } from '../rollup/index.js';
 import { evolveSchema } from '../spec/evolve.js';
@@ -517,7 +517,7 @@ export class Pipeline {
   private async ensureTable(s: TableSink, m: Mapping | undefined, schemaOf: () => Promise<Schema>): Promise<void> {
     try {
       s.loaded = await this.d.ops.catalog.loadTable(s.ident);
-      if (m) this.checkPartitioning(s, m);
+      if (m) this.checkTableShape(s, m);
       return;
     } catch (err) {
       if (!isFloeError(err, 'NOT_FOUND')) throw err;
@@ -541,17 +541,24 @@ export class Pipeline {
   }
 
   /**
-   * The mapping's partitionBy only shapes the tables Floe creates: an existing table is written
-   * with its own partitioning (another engine may have evolved it on purpose). A difference is
-   * said once, when the table is first loaded, with the ways to settle it.
+   * The mapping's partitionBy and tableProperties only shape the tables Floe creates: an existing
+   * table is written with its own (another engine may have changed them on purpose). A
+   * difference is said once, when the table is first loaded, with the ways to settle it.
    */
-  private checkPartitioning(s: TableSink, m: Mapping): void {
+  private checkTableShape(s: TableSink, m: Mapping): void {
     const meta = (s.loaded as NonNullable<TableSink['loaded']>).metadata;
     const diff = specDifference(defaultSpec(meta), currentSchema(meta), mappingPartitioning(m.cfg));
     if (diff) {
       this.d.log.warn(
         { table: s.name },
         `${m.key}.partitionBy: ${diff}; Floe writes with the table's partitioning and does not change it. Change the table (Spark: ALTER TABLE … ADD/DROP PARTITION FIELD; Trino: ALTER TABLE … SET PROPERTIES partitioning = ARRAY[…]) or the mapping to match`,
+      );
+    }
+    const props = propertyDifferences(meta.properties, m.cfg.tableProperties);
+    if (props.length) {
+      this.d.log.warn(
+        { table: s.name },
+        `${m.key}.tableProperties: ${props.join(', ')}; Floe uses the table's properties and does not change them. Set them on the table (Spark: ALTER TABLE … SET TBLPROPERTIES; Trino: ALTER TABLE … SET PROPERTIES extra_properties) or change the mapping to match`,
       );
     }
   }

@@ -108,9 +108,9 @@ except Exception as e:
     assert.match(check.stdout, new RegExp(`^table ${table}\\s+ok\\s+exists$`, 'm'), check.stdout);
     // A mapping whose partitionBy differs from the existing table's is named, not silently ignored.
     const otherPath = join(dir, 'other.yaml');
-    writeFileSync(otherPath, readFileSync(configPath, 'utf8').replace('    format: json\n', '    format: json\n    partitionBy: ["bucket(4, id)"]\n'));
+    writeFileSync(otherPath, readFileSync(configPath, 'utf8').replace('    format: json\n', '    format: json\n    partitionBy: ["bucket(4, id)"]\n    tableProperties: { commit.manifest.min-count-to-merge: 7, write.metadata.previous-versions-max: 100 }\n'));
     const other = await run(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'check', '-c', otherPath], { cwd: ROOT });
-    assert.match(other.stdout, new RegExp(`^table ${table}\\s+ok\\s+exists; WARNING mappings\\[0\\]\\.partitionBy: the table is unpartitioned; the mapping says \\[bucket\\(4, id\\)\\]`, 'm'), other.stdout);
+    assert.match(other.stdout, new RegExp(`^table ${table}\\s+ok\\s+exists; WARNING mappings\\[0\\]\\.partitionBy: the table is unpartitioned; the mapping says \\[bucket\\(4, id\\)\\]; mappings\\[0\\]\\.tableProperties: commit\\.manifest\\.min-count-to-merge=7 \\(the table has none\\) \\(Floe keeps the table's\\)$`, 'm'), other.stdout);
 
     // Snapshot expiry through the embedded catalog, beside the running service: one more batch,
     // `floe expire` keeps the head only, PyIceberg still reads every row, and the sink goes on.
