@@ -6,7 +6,7 @@
  */
 import type { Kafka } from 'kafkajs';
 import { FloeError, isFloeError, describeError } from '../errors.js';
-import type { FloeConfig } from '../config/index.js';
+import { mappingTables, type FloeConfig } from '../config/index.js';
 import { ConsumedPositions, planResume, tpKey } from '../commit/index.js';
 import type { RegistryClient } from '../decode/registry.js';
 import type { DecodedRecord, Decoder } from '../decode/decoder.js';
@@ -150,6 +150,7 @@ export class Pipeline {
         const s = this.sink(name);
         try {
           s.loaded = await this.d.ops.catalog.loadTable(s.ident);
+          for (const m of this.mappings) if (mappingTables(m.cfg).includes(name)) this.checkTableShape(s, m);
         } catch (err) {
           if (!isFloeError(err, 'NOT_FOUND')) throw err;
           s.loaded = undefined;
@@ -540,12 +541,19 @@ export class Pipeline {
     }
   }
 
+  /** (mapping, table) pairs whose shape was compared already. */
+  private readonly shapesChecked = new Set<string>();
+
   /**
    * The mapping's partitionBy and tableProperties only shape the tables Floe creates: an existing
    * table is written with its own (another engine may have changed them on purpose). A
-   * difference is said once, when the table is first loaded, with the ways to settle it.
+   * difference is said once per process, when the table is first loaded (at the first
+   * assignment, or when a routed table is first written), with the ways to settle it.
    */
   private checkTableShape(s: TableSink, m: Mapping): void {
+    const said = `${m.key}\u0000${s.name}`;
+    if (this.shapesChecked.has(said)) return;
+    this.shapesChecked.add(said);
     const meta = (s.loaded as NonNullable<TableSink['loaded']>).metadata;
     const diff = specDifference(defaultSpec(meta), currentSchema(meta), mappingPartitioning(m.cfg));
     if (diff) {

@@ -11,6 +11,7 @@
  * columns: Spark compares every other column of the same records, Trino every column.
  */
 import { test } from 'node:test';
+import { Writable } from 'node:stream';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { parseConfig } from '../../src/config/index.js';
@@ -327,6 +328,38 @@ test('a new table whose first record has a writer schema with no Iceberg form: t
     assert.equal(d?.target_table, `${run}.events`);
     assert.match(String(d?.error), /union/i);
     assert.deepEqual((await tableSchema(`${run}.events`)).fields.map((f) => [f.name, f.type]), [['id', { type: 'long' }], ['v', { type: 'string' }]]);
+  } finally {
+    await svc.stop();
+  }
+});
+
+test('an existing table partitioned and configured otherwise than the mapping: the sink writes with the table\'s and warns once, naming the keys', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 180_000 }, async () => {
+  const run = uniqueName('shape');
+  const topic = `${run}-events`;
+  const kafka = await createTopic(topic, 1, 'sink-test');
+  const avro = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }] };
+  const id = await new RegistryClient({ url: stack.registryUrl }).register(`${topic}-value`, JSON.stringify(avro));
+  const catalog = new RestCatalog({ uri: stack.restUrl });
+  await catalog.ensureNamespace([run]);
+  await catalog.createTable(parseIdent(`${run}.events`), { schema: schemaToJson({ schemaId: 0, fields: [{ id: 1, name: 'id', required: true, type: { type: 'long' } }] }), properties: { 'commit.manifest.min-count-to-merge': '100' } });
+  const config = parseConfig(
+    stackConfig({ group: run, extra: 'commit: { interval: 1s }\n', mappings: `  - topics: [${topic}]\n    table: ${run}.events\n    partitionBy: ["bucket(4, id)"]\n    tableProperties: { commit.manifest.min-count-to-merge: 5 }\n` }),
+    'shape.yaml',
+  );
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic, messages: [1, 2, 3].map((i) => ({ value: frame(id, avroType(avro).toBuffer({ id: BigInt(i) })) })) });
+  await producer.disconnect();
+  const lines: string[] = [];
+  const destination = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
+  const svc = await runService(config, createLogger({ level: 'warn', destination }));
+  try {
+    assert.equal(await waitForRows(catalog, `${run}.events`, 3), 3);
+    const meta = (await catalog.loadTable(parseIdent(`${run}.events`))).metadata;
+    assert.deepEqual([meta.partitionSpecs.length, meta.partitionSpecs[0]?.fields.length, meta.properties['commit.manifest.min-count-to-merge']], [1, 0, '100'], 'the table keeps its partitioning and properties');
+    const warned = lines.filter((l) => l.includes(`"table":"${run}.events"`));
+    assert.equal(warned.filter((l) => l.includes('mappings[0].partitionBy: the table is unpartitioned; the mapping says [bucket(4, id)]')).length, 1, warned.join(''));
+    assert.equal(warned.filter((l) => l.includes('mappings[0].tableProperties: commit.manifest.min-count-to-merge=5 (the table has 100)')).length, 1, warned.join(''));
   } finally {
     await svc.stop();
   }
