@@ -36,6 +36,7 @@ export class Metrics {
   readonly lag = new Gauge({ name: 'floe_partition_lag_records', help: 'Log end offset minus the table offset, by table, topic and partition', labelNames: ['table', 'topic', 'partition'], registers: [this.registry] });
   readonly bufferedBytes = new Gauge({ name: 'floe_buffered_bytes', help: 'Bytes of records held in memory awaiting commit', registers: [this.registry] });
   readonly paused = new Gauge({ name: 'floe_fetch_paused', help: '1 while fetching is paused for backpressure', registers: [this.registry] });
+  readonly newestCommittedRecord = new Gauge({ name: 'floe_newest_committed_record_timestamp_seconds', help: 'Kafka timestamp of the newest record committed to the table, by table: time() minus it is how stale the table is', labelNames: ['table'], registers: [this.registry] });
   readonly lastCommitTime = new Gauge({ name: 'floe_last_commit_timestamp_seconds', help: 'Unix time of the last successful commit, by table', labelNames: ['table'], registers: [this.registry] });
   readonly tableSnapshots = new Gauge({ name: 'floe_table_snapshots', help: 'Snapshots in the table metadata after the last commit, by table (grows until snapshot expiry removes old ones)', labelNames: ['table'], registers: [this.registry] });
   readonly offsetsTruncated = new Counter({ name: 'floe_offsets_truncated_total', help: 'Stored offsets found below the log start (retention deleted records Floe had not written)', labelNames: ['table', 'topic', 'partition'], registers: [this.registry] });

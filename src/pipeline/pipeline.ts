@@ -366,7 +366,7 @@ export class Pipeline {
     try {
       const row = this.converter(m, s, decoded.schemaId)(decoded.value);
       if (m.kafkaFields.length) row._kafka = m.kafkaValue(r);
-      return s.append(row, r.size);
+      return s.append(row, r.size, r.timestamp);
     } catch (err) {
       if (isFloeError(err) && err.retryable) throw err;
       if (isFloeError(err) && (err.code === 'CONVERT_FAILED' || err.code === 'SCHEMA_INVALID' || err.code === 'TYPE_UNSUPPORTED' || err.code === 'VALUE_INVALID')) {
@@ -511,7 +511,7 @@ export class Pipeline {
     if (!s.exists) await this.ensureTable(s, undefined, async () => DEAD_LETTER_SCHEMA);
     this.d.metrics.deadLetters.inc({ table: m.cfg.table, code: isFloeError(err) ? err.code : 'INTERNAL' });
     this.d.log.warn({ record: `${r.topic}[${r.partition}]@${r.offset}`, error: describeError(err), deadLetterTable: s.name }, 'record sent to the dead-letter table');
-    await s.append(deadLetterRow(r, err, target) as { [k: string]: Value }, r.size);
+    await s.append(deadLetterRow(r, err, target) as { [k: string]: Value }, r.size, r.timestamp);
   }
 
   /** Loads the table, or creates it (and its namespace) from the schema when auto-create is on. */

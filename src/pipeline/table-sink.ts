@@ -22,6 +22,8 @@ interface PendingBatch {
   ranges: Range[];
   files: DataFile[];
   rows: number;
+  /** The newest Kafka timestamp (ms) among the batch's records; 0 when none had one. */
+  newestTs: number;
   commitId: string;
   cutAt: number;
   /** Milliseconds from the cut to the files being written (encode and upload). */
@@ -35,6 +37,8 @@ export interface Cut {
   writers: TableWriter[];
   /** Records the batch took in (for a rollup, records aggregated, not rows). */
   rows: number;
+  /** The newest Kafka timestamp (ms) among them; 0 when none had one. */
+  newestTs: number;
   partials?: Array<{ [k: string]: Value }>;
 }
 
@@ -59,6 +63,9 @@ export class TableSink {
   private bytes = 0;
   private pending: PendingBatch | undefined;
   lastCommitAt = 0;
+  /** The newest Kafka timestamp (ms) of the open batch's records, and of all committed ones. */
+  private newestTs = 0;
+  private newestCommittedTs = 0;
   lastOffsetsOnlyAt = Date.now();
   /** Set when another process committed this table's range: the pipeline must re-seek. */
   fenced = false;
@@ -88,12 +95,13 @@ export class TableSink {
   }
 
   /** Appends a row of the open batch. Throws CONVERT_FAILED (nothing appended) for a bad row. */
-  append(row: { [k: string]: Value }, size: number): Promise<void> | void {
+  append(row: { [k: string]: Value }, size: number, kafkaTs: number | undefined): Promise<void> | void {
     if (!this.loaded) throw new FloeError('INTERNAL', `table ${this.name} is not loaded`);
     this.writer ??= new TableWriter(this.loaded.metadata, this.ctx.io, this.ctx.writer);
     const r = this.writer.write(row); // a bad row throws here, before anything is counted
     this.rows++;
     this.bytes += size;
+    if (kafkaTs !== undefined && kafkaTs > this.newestTs) this.newestTs = kafkaTs;
     return r;
   }
 
@@ -103,6 +111,7 @@ export class TableSink {
     const before = this.aggregator.bufferedBytes;
     this.aggregator.add(row, kafkaTs, plan);
     this.rows++;
+    if (kafkaTs !== undefined && kafkaTs > this.newestTs) this.newestTs = kafkaTs;
     // What the batch holds is the map, not the records: a hot key costs nothing more per event.
     this.bytes += this.aggregator.bufferedBytes - before;
   }
@@ -135,6 +144,7 @@ export class TableSink {
     this.retired = [];
     this.rows = 0;
     this.bytes = 0;
+    this.newestTs = 0;
     this.aggregator?.clear();
     const p = this.pending;
     this.pending = undefined;
@@ -152,11 +162,12 @@ export class TableSink {
     if (this.rows === 0 && !offsetsOnly) return undefined;
     const ranges = this.cursor.cut(positions);
     if (ranges.length === 0) return undefined;
-    const cut: Cut = { ranges, writers: [...this.retired, ...(this.writer ? [this.writer] : [])], rows: this.rows, ...(this.aggregator ? { partials: this.aggregator.drain() } : {}) };
+    const cut: Cut = { ranges, writers: [...this.retired, ...(this.writer ? [this.writer] : [])], rows: this.rows, newestTs: this.newestTs, ...(this.aggregator ? { partials: this.aggregator.drain() } : {}) };
     this.writer = undefined;
     this.retired = [];
     this.rows = 0;
     this.bytes = 0;
+    this.newestTs = 0;
     return cut;
   }
 
@@ -179,7 +190,7 @@ export class TableSink {
       this.ctx.metrics.filesWritten.inc({ table: this.name });
       this.ctx.metrics.bytesWritten.inc({ table: this.name }, f.fileSizeInBytes);
     }
-    this.pending = { ranges: cut.ranges, files, rows: cut.rows, commitId: randomUUID(), cutAt: Date.now(), sealMs: Date.now() - sealStart };
+    this.pending = { ranges: cut.ranges, files, rows: cut.rows, newestTs: cut.newestTs, commitId: randomUUID(), cutAt: Date.now(), sealMs: Date.now() - sealStart };
   }
 
   /**
@@ -217,6 +228,10 @@ export class TableSink {
       this.ctx.metrics.recordsOut.inc({ table: this.name }, p.rows);
       this.ctx.metrics.commitSeconds.observe({ table: this.name }, (now - p.cutAt) / 1000);
       this.ctx.metrics.lastCommitTime.set({ table: this.name }, now / 1000);
+      if (p.newestTs > this.newestCommittedTs) {
+        this.newestCommittedTs = p.newestTs;
+        this.ctx.metrics.newestCommittedRecord.set({ table: this.name }, p.newestTs / 1000);
+      }
       this.ctx.metrics.tableSnapshots.set({ table: this.name }, res.metadata.snapshots.length);
       this.ctx.log.debug({ table: this.name, rows: p.rows, files: p.files.length, sealMs: p.sealMs, ms: now - started, snapshot: String(res.snapshotId), recovered: res.recovered }, 'committed');
       return true;

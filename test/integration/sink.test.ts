@@ -333,7 +333,7 @@ test('a new table whose first record has a writer schema with no Iceberg form: t
   }
 });
 
-test('an existing table partitioned and configured otherwise than the mapping: the sink writes with the table\'s and warns once, naming the keys', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 180_000 }, async () => {
+test('an existing table partitioned and configured otherwise than the mapping: the sink writes with the table\'s and warns once, naming the keys; the freshness gauge holds the newest record\'s timestamp', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 180_000 }, async () => {
   const run = uniqueName('shape');
   const topic = `${run}-events`;
   const kafka = await createTopic(topic, 1, 'sink-test');
@@ -348,7 +348,8 @@ test('an existing table partitioned and configured otherwise than the mapping: t
   );
   const producer = kafka.producer();
   await producer.connect();
-  await producer.send({ topic, messages: [1, 2, 3].map((i) => ({ value: frame(id, avroType(avro).toBuffer({ id: BigInt(i) })) })) });
+  const sentAt = Date.now();
+  await producer.send({ topic, messages: [1, 2, 3].map((i) => ({ value: frame(id, avroType(avro).toBuffer({ id: BigInt(i) })), timestamp: String(sentAt - 3 + i) })) });
   await producer.disconnect();
   const lines: string[] = [];
   const destination = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
@@ -360,6 +361,10 @@ test('an existing table partitioned and configured otherwise than the mapping: t
     const warned = lines.filter((l) => l.includes(`"table":"${run}.events"`));
     assert.equal(warned.filter((l) => l.includes('mappings[0].partitionBy: the table is unpartitioned; the mapping says [bucket(4, id)]')).length, 1, warned.join(''));
     assert.equal(warned.filter((l) => l.includes('mappings[0].tableProperties: commit.manifest.min-count-to-merge=5 (the table has 100)')).length, 1, warned.join(''));
+    // Freshness: the newest committed record's Kafka timestamp (the third one's), in seconds.
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    const fresh = new RegExp(`^floe_newest_committed_record_timestamp_seconds\\{table="${run}\\.events"\\} (\\S+)$`, 'm').exec(metrics)?.[1];
+    assert.equal(Number(fresh), sentAt / 1000, metrics.split('\n').filter((l) => l.includes('newest')).join('\n'));
   } finally {
     await svc.stop();
   }
