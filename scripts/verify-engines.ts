@@ -4,7 +4,7 @@
  * reads them back with PyIceberg, Spark and Trino and compares every value with what was written.
  * Also checks file metrics against a recomputation, file pruning, and Spark maintenance followed
  * by another Floe append. Last line:
- *   engines tables=<n> types=<n> transforms=<n> pyiceberg=<ok|FAIL> spark=<ok|FAIL> trino=<ok|FAIL> mismatches=<n>
+ *   engines tables=<n> types=<n> transforms=<n> pyiceberg=<ok|FAIL> duckdb=<ok|FAIL> spark=<ok|FAIL> trino=<ok|FAIL> mismatches=<n>
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,7 +17,7 @@ import type { Transform } from '../src/spec/transforms.js';
 import type { NestedField, Schema, Value } from '../src/spec/types.js';
 import { ALL_TYPES, ALL_TYPES_ROWS } from '../test/helpers/all-types.js';
 import { canonicalRows, type Canon } from '../test/helpers/canonical.js';
-import { pyiceberg, pyicebergScan, sparkQuery, trinoQuery } from '../test/helpers/engines.js';
+import { duckdbScan, pyiceberg, pyicebergScan, sparkQuery, trinoQuery } from '../test/helpers/engines.js';
 import { genRow, prng } from '../test/helpers/gen-rows.js';
 import { stackOps } from '../test/helpers/iceberg.js';
 import { ROOT, uniqueName } from '../test/helpers/stack.js';
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   const ns = uniqueName('verify');
   await ops.catalog.ensureNamespace([ns]);
   const r = prng(42);
-  const status = { pyiceberg: true, spark: true, trino: true };
+  const status = { pyiceberg: true, duckdb: true, spark: true, trino: true };
   let mismatches = 0;
   const transforms = new Set<string>();
   const types = new Set<string>();
@@ -189,6 +189,15 @@ async function main(): Promise<void> {
     mismatches += bad;
   }
   log('pyiceberg done');
+
+  // DuckDB (its iceberg extension's iceberg_scan of the current metadata file).
+  for (const t of TABLES) {
+    const got = canonicalRows(await duckdbScan(`${ns}.${t.name}`), t.schema);
+    const bad = diff('duckdb', t.name, got, want(t.name));
+    if (bad) status.duckdb = false;
+    mismatches += bad;
+  }
+  log('duckdb done');
 
   // Trino, then Spark (one engine started at a time).
   for (const t of TABLES) {
@@ -337,9 +346,9 @@ result = out
   log(`after Spark rewrite_data_files + expire_snapshots and a Floe append: trino count ${String(count)} (expected ${expectCount})`);
   if (Number(count) !== expectCount) mismatches++;
 
-  const line = `engines tables=${TABLES.length} types=${types.size} transforms=${transforms.size} pyiceberg=${status.pyiceberg ? 'ok' : 'FAIL'} spark=${status.spark ? 'ok' : 'FAIL'} trino=${status.trino ? 'ok' : 'FAIL'} mismatches=${mismatches}`;
+  const line = `engines tables=${TABLES.length} types=${types.size} transforms=${transforms.size} pyiceberg=${status.pyiceberg ? 'ok' : 'FAIL'} duckdb=${status.duckdb ? 'ok' : 'FAIL'} spark=${status.spark ? 'ok' : 'FAIL'} trino=${status.trino ? 'ok' : 'FAIL'} mismatches=${mismatches}`;
   console.log(line);
-  assert.ok(status.pyiceberg && status.spark && status.trino && mismatches === 0, 'verify:engines failed');
+  assert.ok(status.pyiceberg && status.duckdb && status.spark && status.trino && mismatches === 0, 'verify:engines failed');
 }
 
 main().then(

@@ -3,6 +3,7 @@ conversion of Python/Arrow values to plain JSON that test/helpers/engines.ts can
 against the Iceberg schema.
 
   python floe_engines.py scan <namespace.table> [--filter EXPR] [--fields a,b] [--snapshot ID]
+  python floe_engines.py duckdb <namespace.table> [--fields a,b]   # DuckDB's iceberg_scan
   python floe_engines.py run            # python source on stdin; prints json of `result`
 
 Conventions of the JSON ("raw"): decimals as strings, dates/times/timestamps as ISO strings
@@ -91,6 +92,31 @@ def scan(ident, row_filter=None, fields=None, snapshot_id=None):
     return arrow_rows(table.scan(**kwargs).to_arrow())
 
 
+def duckdb_connection():
+    """DuckDB with its iceberg, avro and httpfs extensions (from their PyPI packages) and the stack's S3."""
+    import glob
+    import importlib.util
+
+    import duckdb
+
+    con = duckdb.connect()
+    for ext in ("httpfs", "avro", "iceberg"):
+        pkg = os.path.dirname(importlib.util.find_spec(f"duckdb_extension_{ext}").origin)
+        con.execute(f"LOAD '{glob.glob(f'{pkg}/extensions/*/{ext}.duckdb_extension')[0]}'")
+    env = os.environ
+    key, secret = env.get("FLOE_S3_ACCESS_KEY", "floe"), env.get("FLOE_S3_SECRET_KEY", "floe-secret-key")
+    region, port = env.get("FLOE_S3_REGION", "us-east-1"), env.get("FLOE_S3_PORT", "9000")
+    con.execute(f"CREATE SECRET s3 (TYPE s3, KEY_ID '{key}', SECRET '{secret}', REGION '{region}', ENDPOINT '127.0.0.1:{port}', URL_STYLE 'path', USE_SSL false)")
+    return con
+
+
+def duckdb_scan(ident, fields=None):
+    """A table's current snapshot read by DuckDB (iceberg_scan of the metadata file the catalog names)."""
+    location = catalog().load_table(ident).metadata_location
+    cols = ", ".join(f'"{f}"' for f in fields) if fields else "*"
+    return arrow_rows(duckdb_connection().execute(f"SELECT {cols} FROM iceberg_scan('{location}')").fetch_arrow_table())
+
+
 def main(argv):
     if argv[:1] == ["scan"]:
         ident, rest = argv[1], argv[2:]
@@ -98,8 +124,12 @@ def main(argv):
         fields = opts.get("--fields")
         rows = scan(ident, opts.get("--filter"), fields.split(",") if fields else None, opts.get("--snapshot"))
         json.dump(rows, sys.stdout)
+    elif argv[:1] == ["duckdb"]:
+        opts = dict(zip(argv[2::2], argv[3::2]))
+        fields = opts.get("--fields")
+        json.dump(duckdb_scan(argv[1], fields.split(",") if fields else None), sys.stdout)
     elif argv[:1] == ["run"]:
-        scope = {"catalog": catalog, "raw": raw, "arrow_rows": arrow_rows, "scan": scan, "result": None}
+        scope = {"catalog": catalog, "raw": raw, "arrow_rows": arrow_rows, "scan": scan, "duckdb_scan": duckdb_scan, "result": None}
         exec(compile(sys.stdin.read(), "<snippet>", "exec"), scope)
         json.dump(raw(scope["result"]), sys.stdout)
     else:

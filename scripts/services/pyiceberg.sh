@@ -1,10 +1,12 @@
-# pyiceberg: one Python virtualenv with PyIceberg and pyarrow (readers for tests and benchmark
-# baselines) and pyspark (the spark service runs from it). No process.
+# pyiceberg: one Python virtualenv with PyIceberg, pyarrow and DuckDB (readers for tests and
+# benchmark baselines) and pyspark (the spark service runs from it). No process.
 PYICEBERG_VERSION=0.12.0
 PYARROW_VERSION=22.0.0
 PYSPARK_VERSION=4.0.5
 DUCKDB_VERSION=1.4.4
-PY_REQS="pyiceberg[pyarrow]==$PYICEBERG_VERSION pyarrow==$PYARROW_VERSION pyspark==$PYSPARK_VERSION duckdb==$DUCKDB_VERSION"
+# DuckDB's iceberg, avro and httpfs extensions come as PyPI packages of the same version (its own
+# extension server is not needed): floe_engines.py loads them from there.
+PY_REQS="pyiceberg[pyarrow]==$PYICEBERG_VERSION pyarrow==$PYARROW_VERSION pyspark==$PYSPARK_VERSION duckdb==$DUCKDB_VERSION duckdb-extension-iceberg==$DUCKDB_VERSION duckdb-extension-avro==$DUCKDB_VERSION duckdb-extension-httpfs==$DUCKDB_VERSION"
 pyiceberg_timeout=30
 
 floe_venv() { echo "$FLOE_CACHE/py"; }
@@ -27,5 +29,5 @@ pyiceberg_install() {
 pyiceberg_start() { :; }
 
 pyiceberg_ready() {
-  "$(floe_python)" -c 'import pyiceberg, pyarrow, pyspark' 2>/dev/null
+  "$(floe_python)" -c 'import pyiceberg, pyarrow, pyspark, duckdb, duckdb_extension_iceberg' 2>/dev/null
 }

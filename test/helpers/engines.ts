@@ -203,6 +203,14 @@ export async function pyicebergScan(ident: string, opts: ScanOptions = {}): Prom
   return parseJsonExact(await python(args, undefined, opts.catalogUri ? { FLOE_CATALOG_URI: opts.catalogUri } : {})) as Row[];
 }
 
+/** Reads a table's current snapshot with DuckDB (its iceberg extension's iceberg_scan); rows in the raw conventions. */
+export async function duckdbScan(ident: string, opts: Pick<ScanOptions, 'selectedFields' | 'catalogUri'> = {}): Promise<Row[]> {
+  await ensureEngine('pyiceberg');
+  const args = ['duckdb', ident];
+  if (opts.selectedFields) args.push('--fields', opts.selectedFields.join(','));
+  return parseJsonExact(await python(args, undefined, opts.catalogUri ? { FLOE_CATALOG_URI: opts.catalogUri } : {})) as Row[];
+}
+
 /**
  * Runs a Python snippet with `catalog()` (PyIceberg on the stack's catalog), `scan`, `raw` and
  * `arrow_rows` in scope; returns the JSON of the variable `result`.
@@ -212,7 +220,7 @@ export async function pyiceberg(snippet: string, opts: PyOptions = {}): Promise<
   return parseJsonExact(await python(['run'], snippet, opts.catalogUri ? { FLOE_CATALOG_URI: opts.catalogUri } : {}));
 }
 
-export type Engine = 'pyiceberg' | 'spark' | 'trino';
+export type Engine = 'pyiceberg' | 'duckdb' | 'spark' | 'trino';
 
 /** The current schema of a table, loaded from a REST catalog (the stack's by default). */
 export async function tableSchema(ident: string, opts: PyOptions = {}): Promise<Schema> {
@@ -236,12 +244,13 @@ export async function tableSchema(ident: string, opts: PyOptions = {}): Promise<
  * engine read it. Trino and Spark read through the stack's REST catalog only.
  */
 export async function readCanonical(engine: Engine, ident: string, opts: PyOptions = {}): Promise<Array<Record<string, Canon>>> {
-  if (engine !== 'pyiceberg' && opts.catalogUri) throw new Error(`${engine} reads through the stack's REST catalog only`);
+  if ((engine === 'trino' || engine === 'spark') && opts.catalogUri) throw new Error(`${engine} reads through the stack's REST catalog only`);
   const schema = await tableSchema(ident, opts);
   const [ns, table] = [ident.slice(0, ident.lastIndexOf('.')), ident.slice(ident.lastIndexOf('.') + 1)];
   const cols = schema.fields.map((f) => f.name);
   let rows: Row[];
   if (engine === 'pyiceberg') rows = await pyicebergScan(ident, opts);
+  else if (engine === 'duckdb') rows = await duckdbScan(ident, opts);
   else if (engine === 'trino') rows = (await trinoQuery(`SELECT ${cols.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ')} FROM iceberg."${ns}"."${table}"`)).rows;
   else rows = (await sparkQuery(`SELECT ${cols.map((c) => `\`${c.replace(/`/g, '``')}\``).join(', ')} FROM iceberg.\`${ns}\`.\`${table}\``)).rows;
   return canonicalRows(rows, schema);

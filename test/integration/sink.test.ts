@@ -30,7 +30,7 @@ import { ALL_TYPES, ALL_TYPES_ROWS } from '../helpers/all-types.js';
 import { avroSchemaOf, avroValue } from '../helpers/avro-of.js';
 import { canonicalRows } from '../helpers/canonical.js';
 import { stackS3 as s3Settings } from '../helpers/catalog.js';
-import { pyicebergScan, sparkQuery, tableSchema, trinoQuery, type Row } from '../helpers/engines.js';
+import { duckdbScan, pyicebergScan, sparkQuery, tableSchema, trinoQuery, type Row } from '../helpers/engines.js';
 import { stackConfig, stackS3 } from '../helpers/floe.js';
 import { createTopic } from '../helpers/kafka.js';
 import { genRow, prng } from '../helpers/gen-rows.js';
@@ -437,7 +437,7 @@ test('schemaEvolution add-columns: a writer schema with new fields (top level an
   }
 });
 
-test('schemaEvolution add-columns widens columns in place (int to long, float to double, decimal(9,2) to decimal(18,2), a list element) and makes a column optional; Trino, Spark and PyIceberg read old and new files, and compaction rewrites them', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 300_000 }, async () => {
+test('schemaEvolution add-columns widens columns in place (int to long, float to double, decimal(9,2) to decimal(18,2), a list element) and makes a column optional; Trino, Spark, PyIceberg and DuckDB read old and new files, and compaction rewrites them', { skip: skipUnless('kafka', 'registry', 'rest', 's3'), timeout: 300_000 }, async () => {
   const run = uniqueName('widen');
   const topic = `${run}-events`;
   const kafka = await createTopic(topic, 1, 'sink-test');
@@ -492,6 +492,7 @@ test('schemaEvolution add-columns widens columns in place (int to long, float to
     assert.deepEqual(norm((await trinoQuery(sql)).rows), want, 'Trino');
     assert.deepEqual(norm((await sparkQuery(`SELECT id, n, score, CAST(amount AS STRING) AS amount, name, xs FROM iceberg.\`${run}\`.events`)).rows), want, 'Spark');
     assert.deepEqual(norm(await pyicebergScan(`${run}.events`)), want, 'PyIceberg');
+    assert.deepEqual(norm(await duckdbScan(`${run}.events`)), want, 'DuckDB');
     // Compaction reads the files of both schemas and writes them as the promoted one.
     const ops = new TableOps(catalog, new S3FileIO(s3Settings()));
     const res = await compactTable(ops, parseIdent(`${run}.events`), { minFiles: 2 });

@@ -9,6 +9,6 @@ test('PyIceberg, Spark and Trino read every type under every transform exactly a
   const lines = run.stdout.trim().split('\n');
   const last = lines.at(-1) ?? '';
   if (run.status !== 0) console.log(run.stdout.slice(-4000), run.stderr.slice(-4000));
-  assert.match(last, /^engines tables=\d+ types=17 transforms=8 pyiceberg=ok spark=ok trino=ok mismatches=0$/);
+  assert.match(last, /^engines tables=\d+ types=17 transforms=8 pyiceberg=ok duckdb=ok spark=ok trino=ok mismatches=0$/);
   assert.equal(run.status, 0);
 });
