@@ -129,7 +129,7 @@ def main(argv):
         fields = opts.get("--fields")
         json.dump(duckdb_scan(argv[1], fields.split(",") if fields else None), sys.stdout)
     elif argv[:1] == ["run"]:
-        scope = {"catalog": catalog, "raw": raw, "arrow_rows": arrow_rows, "scan": scan, "duckdb_scan": duckdb_scan, "result": None}
+        scope = {"catalog": catalog, "raw": raw, "arrow_rows": arrow_rows, "scan": scan, "duckdb_connection": duckdb_connection, "duckdb_scan": duckdb_scan, "result": None}
         exec(compile(sys.stdin.read(), "<snippet>", "exec"), scope)
         json.dump(raw(scope["result"]), sys.stdout)
     else:

@@ -1,7 +1,7 @@
 /**
  * Spark, Trino and PyIceberg use the embedded catalog (S3 warehouse, OAuth2 client credentials)
  * as their catalog: each creates a namespace and a table and inserts, and each reads the other
- * engines' tables value by value. On Spark's v2 table Spark DELETEs, MERGEs, rewrites data files
+ * engines' tables value by value; DuckDB attaches it too and reads Spark's table. On Spark's v2 table Spark DELETEs, MERGEs, rewrites data files
  * and expires snapshots; PyIceberg, Trino and Floe append to it; all read the same rows.
  * Spark's catalog is registered at run time (`SET spark.sql.catalog.<name>...`) under a name
  * unique to the run, since the long-lived Spark server keeps catalogs it has loaded.
@@ -21,7 +21,7 @@ test('Spark, Trino, PyIceberg and Floe on the embedded catalog: DML, MERGE, main
   const c = await startTestCatalog({
     warehouse: 's3',
     vend: true,
-    auth: { clients: [{ id: 'spark', secret: 'spark-secret' }, { id: 'py', secret: 'py-secret' }, { id: 'floe', secret: 'floe-secret' }, { id: 'trino', secret: 'trino-secret' }] },
+    auth: { clients: [{ id: 'spark', secret: 'spark-secret' }, { id: 'py', secret: 'py-secret' }, { id: 'floe', secret: 'floe-secret' }, { id: 'trino', secret: 'trino-secret' }, { id: 'duck', secret: 'duck-secret' }] },
   });
   const tcat = uniqueName('emb').toLowerCase();
   try {
@@ -84,6 +84,15 @@ result = 1
     // Trino reads Spark's table (with Spark's position deletes and MERGE), PyIceberg's and Floe's rows, and inserts.
     const trinoRows = async () => (await tq(`SELECT id, customer, CAST(amount AS VARCHAR) AS amount FROM "${ns}".orders ORDER BY id`)).map((r) => [Number(r.id), r.customer, r.amount]);
     assert.deepEqual(await trinoRows(), [...want, [6, 'fay', '60.00'], [7, 'gus', '70.00']], 'Trino reads Spark, PyIceberg and Floe rows');
+    // DuckDB attaches the embedded catalog (OAuth2 client credentials) and reads the same rows,
+    // Spark's position deletes and MERGE included.
+    const duckRows = (await pyiceberg(`
+con = duckdb_connection()
+con.execute("CREATE SECRET emb_auth (TYPE iceberg, CLIENT_ID 'duck', CLIENT_SECRET 'duck-secret', OAUTH2_SERVER_URI '${c.url}/v1/oauth/tokens')")
+con.execute("ATTACH 'floe' AS emb (TYPE iceberg, SECRET emb_auth, ENDPOINT '${c.url}')")
+result = sorted([[r[0], r[1], str(r[2])] for r in con.execute('SELECT id, customer, amount FROM emb."${ns}".orders').fetchall()])
+`)) as unknown[][];
+    assert.deepEqual(duckRows, [...want, [6, 'fay', '60.00'], [7, 'gus', '70.00']], 'DuckDB reads Spark, PyIceberg and Floe rows through the embedded catalog');
     await tq(`INSERT INTO "${ns}".orders VALUES (8, 'hal', DECIMAL '80.00')`);
     await q(`REFRESH TABLE ${t}`);
     const all = [...want, [6, 'fay', '60.00'], [7, 'gus', '70.00'], [8, 'hal', '80.00']];
