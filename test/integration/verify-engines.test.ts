@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { ROOT, skipUnless } from '../helpers/stack.js';
 
-test('PyIceberg, Spark and Trino read every type under every transform exactly as Floe wrote it', { skip: skipUnless('rest', 's3', 'pyiceberg'), timeout: 1_200_000 }, () => {
+test('PyIceberg, DuckDB, Spark and Trino read every type under every transform exactly as Floe wrote it', { skip: skipUnless('rest', 's3', 'pyiceberg'), timeout: 1_200_000 }, () => {
   const run = spawnSync(process.execPath, ['--import', 'tsx', `${ROOT}/scripts/verify-engines.ts`, '150'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
   const lines = run.stdout.trim().split('\n');
   const last = lines.at(-1) ?? '';
