@@ -26,8 +26,9 @@ const s3Via = (endpoint: string) => `{ endpoint: "${endpoint}", region: ${stack.
 
 /**
  * A 4-partition topic of Avro ids and a running sink whose catalog or S3 store goes through
- * `proxy`; `produce` sends the next ids, `rows` is the table's committed count, `exactlyOnce`
- * asserts (through PyIceberg) that the table holds every id produced once.
+ * `proxy`; `produce` sends the next ids, `rows` is the table's committed count, `steady` fills it
+ * while all is well, `exactlyOnce` asserts (through PyIceberg) that the table holds every id
+ * produced once.
  */
 async function outageRun(run: string, proxy: FaultProxy, through: 'catalog' | 'store') {
   const kafka = new kafkajs.Kafka({ clientId: 'outage-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
@@ -66,6 +67,14 @@ mappings: [{ topics: [${run}], table: ${run}.events }]
       return 0;
     }
   };
+  /** 1,000 ids in five parts while all is well, and the table holding them all. */
+  const steady = async () => {
+    for (let i = 0; i < 5; i++) {
+      await produce(200);
+      await sleep(300);
+    }
+    while ((await rows()) < produced) await sleep(300);
+  };
   /** Produces every second for OUTAGE_MS while the proxy is down; then waits for the table to catch up. */
   const outage = async () => {
     proxy.mode = 'down';
@@ -96,6 +105,7 @@ result = [len(ids), len(set(ids)), min(ids), max(ids)]
   return {
     produce,
     rows,
+    steady,
     outage,
     exactlyOnce,
     close,
@@ -110,11 +120,7 @@ test('500 after commit and a 30 s catalog outage lose and duplicate nothing', { 
   const proxy = await startFaultProxy(stack.restUrl);
   const r = await outageRun(uniqueName('outage'), proxy, 'catalog');
   try {
-    for (let i = 0; i < 5; i++) {
-      await r.produce(200);
-      await sleep(300);
-    }
-    while ((await r.rows()) < r.produced) await sleep(300);
+    await r.steady();
     proxy.mode = 'fail-after-commit';
     for (let i = 0; i < 5; i++) {
       await r.produce(200);
@@ -134,11 +140,7 @@ test('a 30 s outage of the object store stops the sink, which retries, reports i
   const proxy = await startFaultProxy(stack.s3.endpoint, 's3');
   const r = await outageRun(uniqueName('s3out'), proxy, 'store');
   try {
-    for (let i = 0; i < 5; i++) {
-      await r.produce(200);
-      await sleep(300);
-    }
-    while ((await r.rows()) < r.produced) await sleep(300);
+    await r.steady();
     const before = await r.rows();
     proxy.mode = 'down';
     await r.produce(100);
