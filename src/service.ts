@@ -114,7 +114,10 @@ export async function createClients(config: FloeConfig, log: Logger, o: ClientOp
 
 export interface RunningService {
   stop(): Promise<void>;
+  /** The ops server's URL (`/metrics`, `/healthz`, `/readyz`). */
   url: string;
+  /** The embedded catalog's URL when this service runs it (no catalog section), else undefined. */
+  catalogUrl: string | undefined;
 }
 
 export async function runService(config: FloeConfig, log = createLogger()): Promise<RunningService> {
@@ -141,6 +144,7 @@ export async function runService(config: FloeConfig, log = createLogger()): Prom
   maintainer.start();
   return {
     url: ops.url,
+    catalogUrl: c.embeddedCatalogUrl,
     stop: async () => {
       await maintainer.stop();
       await pipeline.stop();

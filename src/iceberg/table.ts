@@ -42,6 +42,12 @@ export interface AppendOptions {
   backoffMs?: number;
   onConflict?: (attempt: number) => void;
   /**
+   * Called for every commit request that failed otherwise than by a 409: an unknown outcome
+   * (5xx, timeout), before the retry, or a definite refusal, before it is thrown. Lets the caller
+   * report a commit that keeps failing while the append still retries it.
+   */
+  onAttemptFailed?: (err: FloeError, attempt: number) => void;
+  /**
    * Data files (by path) this commit removes: a rewrite (compaction). Each must be live in the
    * parent every attempt builds on; if one is not (another rewrite removed it), the commit fails
    * with a COMMIT_CONFLICT that is not retryable, and nothing is committed.
@@ -272,6 +278,7 @@ export class TableOps {
           return result(res, snapshot, false);
         } catch (err) {
           if (!isFloeError(err)) throw err;
+          if (err.code !== 'COMMIT_CONFLICT') opts.onAttemptFailed?.(err, attempt);
           if (err.code === 'COMMIT_STATE_UNKNOWN') {
             unknown++;
             current.state = 'unknown';

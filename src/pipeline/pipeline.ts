@@ -61,6 +61,8 @@ export class Pipeline {
   private lastTick = 0;
   private stopped = false;
   private outageUntil = 0;
+  /** Commit rounds failed in a row (catalog or store unavailable): the pause after each doubles. */
+  private failedRounds = 0;
   ready = false;
   lastError: string | undefined;
 
@@ -619,20 +621,20 @@ export class Pipeline {
       const results = await Promise.allSettled([...this.sinks.values()].filter((s) => s.hasPending).map((s) => s.commitPending()));
       for (const r of results) {
         if (r.status === 'fulfilled' && r.value === false) fenced = true;
-        if (r.status === 'rejected') {
-          this.lastError = describeError(r.reason);
-          this.d.log.warn({ err: describeError(r.reason) }, 'commit failed; the batch stays pending and is retried');
-          this.outageUntil = Date.now() + 2000;
-        }
+        if (r.status === 'rejected') this.lastError = describeError(r.reason);
       }
-      if (results.length && results.every((r) => r.status === 'fulfilled')) this.lastError = undefined;
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) this.d.log.warn({ err: describeError(failed.reason), retryInMs: this.pauseAfterFailure() }, 'commit failed; the batch stays pending and is retried');
+      else if (results.length) {
+        this.lastError = undefined;
+        this.failedRounds = 0;
+      }
     } catch (err) {
       // Writing files failed (store unavailable): drop the batches and re-read them, after a
       // pause as for a failed commit (not once per commit interval for as long as it lasts).
       this.lastError = describeError(err);
       this.d.metrics.writeErrors.inc({ code: isFloeError(err) ? err.code : 'INTERNAL' });
-      this.d.log.error({ err: describeError(err) }, 'sealing a batch failed; re-reading from the tables');
-      this.outageUntil = Date.now() + 2000;
+      this.d.log.error({ err: describeError(err), retryInMs: this.pauseAfterFailure() }, 'sealing a batch failed; re-reading from the tables');
       fenced = true;
     }
     if (fenced) {
@@ -642,6 +644,19 @@ export class Pipeline {
     await this.commitHint();
     this.updateLag();
     this.checkPressure();
+  }
+
+  /**
+   * Holds commit rounds back after a failed one: 2 s, doubling with each failure in a row up to
+   * 10 s (±20%, so that instances do not retry in step). A failed seal costs a re-read of the
+   * batch from Kafka, so a long store outage is retried every ~10 s rather than every 2 s; the
+   * sink resumes within ~12 s of the store's or catalog's return. Returns the pause.
+   */
+  private pauseAfterFailure(): number {
+    this.failedRounds++;
+    const ms = Math.round(Math.min(2000 * 2 ** (this.failedRounds - 1), 10_000) * (0.8 + 0.4 * Math.random()));
+    this.outageUntil = Date.now() + ms;
+    return ms;
   }
 
   /**
@@ -724,6 +739,7 @@ export class Pipeline {
     const reasons: string[] = [];
     if (!this.ready) reasons.push('partitions not assigned or being re-planned');
     if (this.lastError) reasons.push(`last error: ${this.lastError}`);
+    for (const s of this.sinks.values()) if (s.commitTrouble) reasons.push(`commit to ${s.name} retrying, last error: ${s.commitTrouble}`);
     return { ready: reasons.length === 0, reasons };
   }
 }

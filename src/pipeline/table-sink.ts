@@ -6,7 +6,7 @@
  * is skipped.
  */
 import { randomUUID } from 'node:crypto';
-import { FloeError, isFloeError } from '../errors.js';
+import { describeError, FloeError, isFloeError } from '../errors.js';
 import type { FileIO } from '../io/file-io.js';
 import type { LoadedTable, TableIdent, TableOps } from '../iceberg/index.js';
 import { TableWriter, type TableWriterOptions } from '../iceberg/index.js';
@@ -69,6 +69,11 @@ export class TableSink {
   lastOffsetsOnlyAt = Date.now();
   /** Set when another process committed this table's range: the pipeline must re-seek. */
   fenced = false;
+  /**
+   * While a commit is being retried: why its last attempt failed (the catalog answered 5xx or
+   * refused it). For readiness: a commit that keeps failing is said while it is still retried.
+   */
+  commitTrouble: string | undefined;
   /**
    * For a rollup table: the batch's partial aggregates. Rows are made from it when the batch is
    * cut, and it is emptied with the batch (on a fence or a new assignment too).
@@ -202,6 +207,8 @@ export class TableSink {
     if (!p) return true;
     const started = Date.now();
     const group = this.ctx.group;
+    // Each failed attempt is counted (and said) when it happens, not only when the append gives up.
+    let lastFailed: FloeError | undefined;
     try {
       const res = await this.ctx.ops.append(this.ident, {
         files: p.files,
@@ -209,6 +216,12 @@ export class TableSink {
         commitIdKey: COMMIT_ID_KEY,
         ...(this.loaded ? { loaded: this.loaded } : {}),
         onConflict: () => this.ctx.metrics.conflicts.inc({ table: this.name }),
+        onAttemptFailed: (err, attempt) => {
+          lastFailed = err;
+          this.commitTrouble = describeError(err);
+          this.ctx.metrics.commitErrors.inc({ table: this.name, code: err.code });
+          this.ctx.log.warn({ table: this.name, attempt, err: this.commitTrouble }, err.code === 'COMMIT_STATE_UNKNOWN' ? 'commit attempt failed (outcome unknown): retrying with the same commit id' : 'commit refused');
+        },
         prepare: (meta) => {
           const stored = storedOffsets(ancestors(meta, branchHead(meta)), group);
           const bad = checkContiguity(stored, p.ranges);
@@ -243,10 +256,12 @@ export class TableSink {
         this.loaded = await this.ctx.ops.load(this.ident).catch(() => this.loaded);
         return false;
       }
-      this.ctx.metrics.commitErrors.inc({ table: this.name, code: isFloeError(err) ? err.code : 'INTERNAL' });
+      if (lastFailed === undefined || (err !== lastFailed && (err as Error).cause !== lastFailed)) this.ctx.metrics.commitErrors.inc({ table: this.name, code: isFloeError(err) ? err.code : 'INTERNAL' });
       // Reload before the next attempt so that it builds on the table as it is now.
       this.loaded = await this.ctx.ops.load(this.ident, 1).catch(() => this.loaded);
       throw err;
+    } finally {
+      this.commitTrouble = undefined;
     }
   }
 

@@ -17,6 +17,8 @@ export interface FaultProxy {
   refused: number;
   /** Milliseconds every request waits before it is forwarded (0: none). */
   delayMs: number;
+  /** While down, only the requests this picks are refused (a partial outage); all when undefined. */
+  downOnly: ((method: string, path: string) => boolean) | undefined;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,7 @@ const DOWN = {
 
 export async function startFaultProxy(target: string, flavour: keyof typeof DOWN = 'rest'): Promise<FaultProxy> {
   const t = new URL(target);
-  const state = { mode: 'pass' as FaultMode, failedAfterCommit: 0, refused: 0, delayMs: 0 };
+  const state = { mode: 'pass' as FaultMode, failedAfterCommit: 0, refused: 0, delayMs: 0, downOnly: undefined as FaultProxy['downOnly'] };
   const server: Server = createServer((req, res) => {
     if (state.delayMs > 0) {
       req.pause();
@@ -39,7 +41,7 @@ export async function startFaultProxy(target: string, flavour: keyof typeof DOWN
     } else handle(req, res);
   });
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    if (state.mode === 'down') {
+    if (state.mode === 'down' && (state.downOnly?.(req.method ?? 'GET', req.url ?? '/') ?? true)) {
       state.refused++;
       req.resume();
       res.writeHead(503, { 'content-type': DOWN[flavour].type });
@@ -85,6 +87,12 @@ export async function startFaultProxy(target: string, flavour: keyof typeof DOWN
     },
     set delayMs(ms: number) {
       state.delayMs = ms;
+    },
+    get downOnly() {
+      return state.downOnly;
+    },
+    set downOnly(f: FaultProxy['downOnly']) {
+      state.downOnly = f;
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };

@@ -3,6 +3,9 @@
  * outage of the object store Floe writes to: the sink stops and retries, and the table ends with
  * every record exactly once.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
@@ -26,11 +29,12 @@ const s3Via = (endpoint: string) => `{ endpoint: "${endpoint}", region: ${stack.
 
 /**
  * A 4-partition topic of Avro ids and a running sink whose catalog or S3 store goes through
- * `proxy`; `produce` sends the next ids, `rows` is the table's committed count, `steady` fills it
- * while all is well, `exactlyOnce` asserts (through PyIceberg) that the table holds every id
- * produced once.
+ * `proxy` (`store+embedded`: no catalog section, so the embedded catalog, in the sink's process,
+ * reaches the store through the proxy too); `produce` sends the next ids, `rows` is the table's
+ * committed count, `steady` fills it while all is well, `exactlyOnce` asserts (through PyIceberg)
+ * that the table holds every id produced once.
  */
-async function outageRun(run: string, proxy: FaultProxy, through: 'catalog' | 'store') {
+async function outageRun(run: string, proxy: FaultProxy, through: 'catalog' | 'store' | 'store+embedded') {
   const kafka = new kafkajs.Kafka({ clientId: 'outage-test', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -43,8 +47,8 @@ async function outageRun(run: string, proxy: FaultProxy, through: 'catalog' | 's
     `
 kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run}, sessionTimeout: 6s }
 registry: { url: "${stack.registryUrl}" }
-catalog: { uri: "${through === 'catalog' ? proxy.url : stack.restUrl}" }
-storage: { s3: ${s3Via(through === 'store' ? proxy.url : stack.s3.endpoint)} }
+${through === 'store+embedded' ? `embeddedCatalog: { dataDir: "${mkdtempSync(join(tmpdir(), 'floe-outage-'))}", port: 0 }` : `catalog: { uri: "${through === 'catalog' ? proxy.url : stack.restUrl}" }`}
+storage: { ${through === 'store+embedded' ? `warehouse: "s3://${stack.s3.bucket}/${run}", ` : ''}s3: ${s3Via(through === 'catalog' ? stack.s3.endpoint : proxy.url)} }
 commit: { interval: 1s }
 http: { port: 0 }
 mappings: [{ topics: [${run}], table: ${run}.events }]
@@ -59,7 +63,8 @@ mappings: [{ topics: [${run}], table: ${run}.events }]
     const messages = Array.from({ length: n }, () => ({ value: frame(id, type.toBuffer({ id: BigInt(produced++) })) }));
     await producer.send({ topic: run, messages });
   };
-  const catalog = new RestCatalog({ uri: stack.restUrl });
+  const catalogUri = svc.catalogUrl ?? stack.restUrl;
+  const catalog = new RestCatalog({ uri: catalogUri });
   const rows = async () => {
     try {
       return Number(branchHead((await catalog.loadTable(parseIdent(`${run}.events`))).metadata)?.summary['total-records'] ?? 0);
@@ -90,11 +95,14 @@ mappings: [{ topics: [${run}], table: ${run}.events }]
   const exactlyOnce = async () => {
     const meta = (await catalog.loadTable(parseIdent(`${run}.events`))).metadata;
     const chain = [...ancestors(meta, branchHead(meta))];
-    const ids = (await pyiceberg(`
+    const ids = (await pyiceberg(
+      `
 t = catalog().load_table("${run}.events")
 ids = [r["id"] for r in t.scan(selected_fields=("id",)).to_arrow().to_pylist()]
 result = [len(ids), len(set(ids)), min(ids), max(ids)]
-`)) as number[];
+`,
+      { catalogUri },
+    )) as number[];
     assert.deepEqual(ids, [produced, produced, 0, produced - 1], `rows, distinct, min, max after ${chain.length} snapshots`);
   };
   const close = async () => {
@@ -136,11 +144,15 @@ test('500 after commit and a 30 s catalog outage lose and duplicate nothing', { 
   }
 });
 
-test('a 30 s outage of the object store stops the sink, which retries, reports it, and then loses and duplicates nothing', { skip: skipUnless('kafka', 'registry', 'rest', 's3', 'pyiceberg'), timeout: 600_000 }, async () => {
+/**
+ * The object store down for OUTAGE_MS: nothing is committed, the service says why, and afterwards
+ * every id lands once. With the embedded catalog, first only the catalog's metadata writes fail
+ * (Floe's data files are written, its commits are refused), then the whole store.
+ */
+async function storeOutage(run: string, through: 'store' | 'store+embedded') {
   const proxy = await startFaultProxy(stack.s3.endpoint, 's3');
-  const r = await outageRun(uniqueName('s3out'), proxy, 'store');
-  try {
-    await r.steady();
+  const r = await outageRun(run, proxy, through);
+  const stalls = async (metric: RegExp, reason: RegExp) => {
     const before = await r.rows();
     proxy.mode = 'down';
     await r.produce(100);
@@ -148,14 +160,35 @@ test('a 30 s outage of the object store stops the sink, which retries, reports i
     // While the store is down nothing is committed, and the service says why.
     assert.equal(await r.rows(), before, 'no commit while the store is down');
     const metrics = await (await r.ops('/metrics')).text();
-    assert.match(metrics, /floe_write_errors_total\{code="STORAGE_ERROR"\} [1-9]/, 'failed writes are counted');
+    assert.match(metrics, metric, 'failures are counted');
     const ready = await r.ops('/readyz');
     const body = (await ready.json()) as { reasons: string[] };
     assert.equal(ready.status, 503, 'not ready while the store is down');
-    assert.ok(body.reasons.some((x) => /last error/.test(x)), `the reason is given: ${JSON.stringify(body)}`);
+    assert.ok(body.reasons.some((x) => reason.test(x)), `the reason is given: ${JSON.stringify(body)}`);
+  };
+  try {
+    await r.steady();
+    if (through === 'store+embedded') {
+      proxy.downOnly = (method, path) => method === 'PUT' && /\/metadata\/[^/?]*\.metadata\.json/.test(path);
+      // The commit is still being retried (with its commit id) when the counter and /readyz say so.
+      await stalls(/floe_commit_errors_total\{table="[^"]+",code="COMMIT_STATE_UNKNOWN"\} [1-9]/, /^commit to \S+ retrying, last error: .*storage/);
+      assert.ok(proxy.refused > 0, 'the catalog tried to write table metadata');
+      proxy.mode = 'pass';
+      proxy.downOnly = undefined;
+      for (let i = 0; i < 120 && (await r.rows()) < r.produced; i++) await sleep(500);
+    }
+    await stalls(/floe_write_errors_total\{code="STORAGE_ERROR"\} [1-9]/, /^last error: /);
     await r.outage();
     await r.exactlyOnce();
   } finally {
     await r.close();
   }
+}
+
+test('a 30 s outage of the object store stops the sink, which retries, reports it, and then loses and duplicates nothing', { skip: skipUnless('kafka', 'registry', 'rest', 's3', 'pyiceberg'), timeout: 600_000 }, async () => {
+  await storeOutage(uniqueName('s3out'), 'store');
+});
+
+test('the embedded catalog cut off from the store (its metadata writes, then everything) stops the sink, which then loses and duplicates nothing', { skip: skipUnless('kafka', 'registry', 's3', 'pyiceberg'), timeout: 600_000 }, async () => {
+  await storeOutage(uniqueName('s3emb'), 'store+embedded');
 });
