@@ -105,8 +105,8 @@ export interface MergeContext {
   meta: TableMetadata;
   snapshotId: bigint;
   sequenceNumber: bigint;
-  /** This commit's new manifest and its files, known without reading it back. */
-  added?: { manifest: ManifestFile; files: readonly DataFile[] };
+  /** This commit's new manifests (one per partition spec) and their files, known without reading them back. */
+  added?: ReadonlyArray<{ manifest: ManifestFile; files: readonly DataFile[] }>;
   /** Where merged manifests are written. */
   metadataDir: string;
 }
@@ -115,8 +115,8 @@ export interface MergeResult {
   manifests: ManifestFile[];
   /** Merged manifests written by this call (garbage if the commit does not land). */
   written: string[];
-  /** This commit's new manifest went into a merged one (the standalone file is then unreferenced). */
-  mergedAdded: boolean;
+  /** This commit's new manifests that went into a merged one (the standalone files are then unreferenced). */
+  mergedAdded: ManifestFile[];
   /** Entries carried as bytes from manifests Floe wrote, and entries decoded and encoded again. */
   carried: number;
   decoded: number;
@@ -138,7 +138,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, f: (t: T) =>
 /** Applies the merge plan to a new manifest list (newest first): reads, merges and writes. */
 export async function mergeManifests(manifests: readonly ManifestFile[], ctx: MergeContext): Promise<MergeResult> {
   const plan = planMerge(manifests, mergeSettings(ctx.meta.properties));
-  const result: MergeResult = { manifests: [], written: [], mergedAdded: false, carried: 0, decoded: 0 };
+  const result: MergeResult = { manifests: [], written: [], mergedAdded: [], carried: 0, decoded: 0 };
   try {
     for (const slot of plan) {
       if ('keep' in slot) {
@@ -148,7 +148,7 @@ export async function mergeManifests(manifests: readonly ManifestFile[], ctx: Me
       const merged = await mergeBin(slot.merge, ctx, result);
       result.manifests.push(merged);
       result.written.push(merged.manifest_path);
-      if (ctx.added && slot.merge.includes(ctx.added.manifest)) result.mergedAdded = true;
+      for (const a of ctx.added ?? []) if (slot.merge.includes(a.manifest)) result.mergedAdded.push(a.manifest);
     }
   } catch (err) {
     await Promise.all(result.written.map((f) => ctx.io.delete(f).catch(() => undefined)));
@@ -168,11 +168,12 @@ async function mergeBin(bin: readonly ManifestFile[], ctx: MergeContext, stats: 
   let minSeq = ctx.sequenceNumber;
   const summaries: Array<ManifestFile['partitions']> = [];
   const perManifest = await mapLimited(bin, READ_CONCURRENCY, async (m): Promise<Buffer[]> => {
-    if (ctx.added && m === ctx.added.manifest) {
-      count.added += ctx.added.files.length;
-      count.addedRows += ctx.added.files.reduce((n, f) => n + BigInt(f.recordCount), 0n);
-      summaries.push(manifestPartitions(partType, ctx.added.files));
-      return ctx.added.files.map((file) => codec.encode({ status: 1, snapshotId: ctx.snapshotId, sequenceNumber: null, fileSequenceNumber: null, file }));
+    const added = ctx.added?.find((a) => a.manifest === m);
+    if (added) {
+      count.added += added.files.length;
+      count.addedRows += added.files.reduce((n, f) => n + BigInt(f.recordCount), 0n);
+      summaries.push(manifestPartitions(partType, added.files));
+      return added.files.map((file) => codec.encode({ status: 1, snapshotId: ctx.snapshotId, sequenceNumber: null, fileSequenceNumber: null, file }));
     }
     const bytes = await ctx.io.read(m.manifest_path);
     // Sequence number inheritance made explicit: an entry's nulls are its manifest's. Deletes of

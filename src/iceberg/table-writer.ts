@@ -22,10 +22,13 @@ export interface TableWriterOptions extends ParquetWriterOptions {
 export class TableWriter {
   private readonly inner: PartitionedWriter<DataFile>;
   private rowsWritten = 0;
+  /** The partition spec the files are written with: the table's default when the writer was made. */
+  readonly specId: number;
 
   constructor(meta: TableMetadata, io: FileIO, options: TableWriterOptions = {}) {
     const schema = currentSchema(meta);
     const spec = defaultSpec(meta);
+    this.specId = spec.specId;
     const part = spec.fields.length ? partitioner(spec, schema) : undefined;
     const base = dataDir(meta);
     const prefix = randomUUID();
@@ -61,8 +64,8 @@ export class TableWriter {
     return this.inner.bufferedBytes();
   }
 
-  close(): Promise<DataFile[]> {
-    return this.inner.close();
+  async close(): Promise<DataFile[]> {
+    return (await this.inner.close()).map((f) => ({ ...f, specId: this.specId }));
   }
 
   abort(): Promise<void> {

@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { FloeError, isFloeError } from '../errors.js';
 import type { FileIO } from '../io/file-io.js';
 import type { DataFile } from '../spec/data-file.js';
-import { ancestors, branchHead, currentSchema, defaultSpec, type Snapshot, type TableMetadata } from '../spec/metadata.js';
+import { ancestors, branchHead, currentSchema, defaultSpec, specById, type Snapshot, type TableMetadata } from '../spec/metadata.js';
 import { partitionType, sortOrderToJson, specToJson, type PartitionSpec, type SortOrder } from '../spec/partition.js';
 import { schemaToJson } from '../spec/schema.js';
 import { snapshotSummary } from '../spec/summary.js';
@@ -105,13 +105,19 @@ export function findCommit(meta: TableMetadata, key: string, commitId: string, d
   return undefined;
 }
 
+/** A manifest this commit wrote, and the files it lists. */
+interface NewManifest {
+  manifest: ManifestFile;
+  files: readonly DataFile[];
+}
+
 /** One commit request's manifest list (and merged manifests) and what is known of its fate. */
 interface Attempt {
   list: string;
   /** Manifests this attempt merged: referenced by its list only. */
   merged: string[];
-  /** The commit's new manifest went into one of `merged`. */
-  mergedAdded: boolean;
+  /** The commit's new manifests that went into one of `merged`. */
+  mergedAdded: string[];
   parentId: bigint | null;
   state: 'pending' | 'unknown' | 'failed';
 }
@@ -162,7 +168,8 @@ export class TableOps {
     // One snapshot id for every attempt, as Java's SnapshotProducer: the manifest's entries carry it.
     const snapshotId = newSnapshotId();
     let table = opts.loaded ?? (await this.load(ident));
-    let manifest: ManifestFile | undefined;
+    // The new manifests, one per partition spec the files were written with (usually one).
+    let manifests: NewManifest[] | undefined;
     let conflicts = 0;
     let unknown = 0;
     const attempts: Attempt[] = [];
@@ -181,7 +188,7 @@ export class TableOps {
         // A caller's retry of a commit that landed, or an unknown outcome that did land late.
         const found = findCommit(table.metadata, key, commitId);
         if (found) {
-          await this.cleanup(attempts, found.manifestList, manifest);
+          await this.cleanup(attempts, found.manifestList, manifests);
           return result(table, found, true);
         }
         await this.settle(attempts, table.metadata);
@@ -192,22 +199,22 @@ export class TableOps {
         const prepared = opts.prepare?.(meta) ?? {};
         const parent = branchHead(meta);
         const seq = meta.lastSequenceNumber + 1;
-        // The new manifest is written while the parent's manifest list is read: two round trips
+        // The new manifests are written while the parent's manifest list is read: two round trips
         // to the store at once, not one after the other (the commit path is freshness).
-        // A manifest written is kept for the retries even when the read fails.
+        // Manifests written are kept for the retries even when the read fails.
         const [, parentManifests] = await Promise.all([
-          opts.files.length > 0 && !manifest
-            ? this.writeManifest(meta, snapshotId, opts.files).then((m) => {
-                manifest = m;
+          opts.files.length > 0 && !manifests
+            ? this.writeManifests(meta, snapshotId, opts.files).then((m) => {
+                manifests = m;
               })
             : undefined,
           parent?.manifestList ? this.io.read(parent.manifestList).then(decodeManifestList) : [],
         ]);
         // Only the manifest list carries the sequence number: the new manifest's ADDED entries
         // have none and inherit it (spec: sequence number inheritance), so a retry rewrites nothing else.
-        const mine = manifest ? { ...manifest, sequence_number: BigInt(seq), min_sequence_number: BigInt(seq) } : undefined;
+        const mine = (manifests ?? []).map((m) => ({ manifest: { ...m.manifest, sequence_number: BigInt(seq), min_sequence_number: BigInt(seq) }, files: m.files }));
         const list = `${metadataDir(meta)}/snap-${snapshotId}-${attempt}-${randomUUID()}.avro`;
-        const current: Attempt = { list, merged: [], mergedAdded: false, parentId: parent?.snapshotId ?? null, state: 'failed' };
+        const current: Attempt = { list, merged: [], mergedAdded: [], parentId: parent?.snapshotId ?? null, state: 'failed' };
         attempts.push(current);
         const ctx = { io: this.io, meta, snapshotId, sequenceNumber: BigInt(seq), metadataDir: metadataDir(meta) };
         // A rewrite marks its files DELETED in new copies of the manifests that list them.
@@ -226,7 +233,7 @@ export class TableOps {
         base = base.filter((m) => m.added_files_count + m.existing_files_count > 0 || m.added_snapshot_id === snapshotId);
         // Small manifests are merged as Iceberg's own appends do (src/iceberg/merge.ts); what this
         // attempt merges is written for its parent only and goes with it if it fails.
-        const merged = await mergeManifests(mine ? [mine, ...base] : base, { ...ctx, ...(mine ? { added: { manifest: mine, files: opts.files } } : {}) });
+        const merged = await mergeManifests([...mine.map((m) => m.manifest), ...base], { ...ctx, added: mine });
         // A rewrite's filtered manifests that the merge folded into a bigger one are listed by
         // nothing: delete them now, or every compaction that merges leaves a few behind.
         const listed = new Set(merged.manifests.map((m) => m.manifest_path));
@@ -236,7 +243,7 @@ export class TableOps {
           await Promise.all(folded.map((f) => this.io.delete(f).catch(() => undefined)));
         }
         current.merged.push(...merged.written);
-        current.mergedAdded = merged.mergedAdded;
+        current.mergedAdded = merged.mergedAdded.map((m) => m.manifest_path);
         await this.io.write(
           list,
           encodeManifestList(merged.manifests, {
@@ -274,7 +281,7 @@ export class TableOps {
               { action: 'set-snapshot-ref', refName: 'main', snapshotId, type: 'branch' },
             ],
           );
-          await this.cleanup(attempts, list, manifest);
+          await this.cleanup(attempts, list, manifests);
           return result(res, snapshot, false);
         } catch (err) {
           if (!isFloeError(err)) throw err;
@@ -298,7 +305,7 @@ export class TableOps {
           if (attempt >= maxAttempts) {
             const landed = findCommit(table.metadata, key, commitId);
             if (landed) {
-              await this.cleanup(attempts, landed.manifestList, manifest);
+              await this.cleanup(attempts, landed.manifestList, manifests);
               return result(table, landed, true);
             }
             // Whether this append may still land: only while an attempt of unknown outcome sits
@@ -315,7 +322,7 @@ export class TableOps {
         }
       }
     } catch (err) {
-      await this.abandon(attempts, manifest, table.metadata, key, commitId);
+      await this.abandon(attempts, manifests, table.metadata, key, commitId);
       throw err;
     }
   }
@@ -341,13 +348,14 @@ export class TableOps {
 
   /**
    * After success every other attempt is dead: main no longer points at any of their parents.
-   * When the attempt that landed merged the new manifest into another, the new one is unreferenced.
+   * When the attempt that landed merged a new manifest into another, the new one is unreferenced.
    */
-  private async cleanup(attempts: Attempt[], keep: string, manifest: ManifestFile | undefined): Promise<void> {
+  private async cleanup(attempts: Attempt[], keep: string, manifests: NewManifest[] | undefined): Promise<void> {
     const landed = attempts.find((a) => a.list === keep);
+    const mine = new Set((manifests ?? []).map((m) => m.manifest.manifest_path));
     await Promise.all([
       ...attempts.filter((a) => a.list !== keep && a.state !== 'failed').map((a) => this.discard(a)),
-      landed?.mergedAdded && manifest ? this.io.delete(manifest.manifest_path).catch(() => undefined) : undefined,
+      ...(landed?.mergedAdded ?? []).filter((f) => mine.has(f)).map((f) => this.io.delete(f).catch(() => undefined)),
     ]);
   }
 
@@ -355,38 +363,57 @@ export class TableOps {
    * On giving up, remove what no attempt can still reference. While an attempt's outcome is
    * unknown its manifest list, and the new manifest it names, may yet become part of the table.
    */
-  private async abandon(attempts: Attempt[], manifest: ManifestFile | undefined, meta: TableMetadata, key: string, commitId: string): Promise<void> {
+  private async abandon(attempts: Attempt[], manifests: NewManifest[] | undefined, meta: TableMetadata, key: string, commitId: string): Promise<void> {
     if (findCommit(meta, key, commitId)) return;
     await this.settle(attempts, meta).catch(() => undefined);
     if (attempts.some((a) => a.state === 'unknown')) return;
-    if (manifest) await this.io.delete(manifest.manifest_path).catch(() => undefined);
+    await Promise.all((manifests ?? []).map((m) => this.io.delete(m.manifest.manifest_path).catch(() => undefined)));
   }
 
-  private async writeManifest(meta: TableMetadata, snapshotId: bigint, files: readonly DataFile[]): Promise<ManifestFile> {
+  /**
+   * One manifest per partition spec the files were written with (their `specId`, else the
+   * table's default). A file keeps the spec of the writer that made it: when another engine
+   * changes the table's partitioning while a batch is open, the batch's files are still listed
+   * under the spec their partition tuples belong to (any spec the table has stays valid for its files).
+   */
+  private async writeManifests(meta: TableMetadata, snapshotId: bigint, files: readonly DataFile[]): Promise<NewManifest[]> {
+    const bySpec = new Map<number, DataFile[]>();
+    const fallback = defaultSpec(meta).specId;
+    for (const f of files) {
+      const id = f.specId ?? fallback;
+      bySpec.set(id, [...(bySpec.get(id) ?? []), f]);
+    }
     const schema = currentSchema(meta);
-    const spec = defaultSpec(meta);
-    const partType = partitionType(spec, schema);
-    const bytes = encodeManifest({
-      schema,
-      spec,
-      partitionType: partType,
-      formatVersion: meta.formatVersion,
-      entries: files.map((file) => ({ status: 1, snapshotId, sequenceNumber: null, fileSequenceNumber: null, file })),
-    });
-    const location = `${metadataDir(meta)}/${randomUUID()}-m0.avro`;
-    await this.io.write(location, bytes);
-    return {
-      ...dataManifest(location, bytes.length, spec.specId, snapshotId, {
-        added: files.length,
-        existing: 0,
-        deleted: 0,
-        addedRows: BigInt(files.reduce((n, f) => n + f.recordCount, 0)),
-        existingRows: 0n,
-        deletedRows: 0n,
+    return Promise.all(
+      [...bySpec].map(async ([specId, group]) => {
+        const spec = specById(meta, specId);
+        if (!spec) throw new FloeError('METADATA_INVALID', `data file ${group[0]?.filePath} was written with partition spec ${specId}, which table ${meta.location} no longer has`);
+        const partType = partitionType(spec, schema);
+        const bytes = encodeManifest({
+          schema,
+          spec,
+          partitionType: partType,
+          formatVersion: meta.formatVersion,
+          entries: group.map((file) => ({ status: 1, snapshotId, sequenceNumber: null, fileSequenceNumber: null, file })),
+        });
+        const location = `${metadataDir(meta)}/${randomUUID()}-m0.avro`;
+        await this.io.write(location, bytes);
+        const manifest: ManifestFile = {
+          ...dataManifest(location, bytes.length, spec.specId, snapshotId, {
+            added: group.length,
+            existing: 0,
+            deleted: 0,
+            addedRows: BigInt(group.reduce((n, f) => n + f.recordCount, 0)),
+            existingRows: 0n,
+            deletedRows: 0n,
+          }),
+          sequence_number: 0n,
+          min_sequence_number: 0n,
+          partitions: manifestPartitions(partType, group),
+        };
+        return { manifest, files: group };
       }),
-      sequence_number: 0n,
-      min_sequence_number: 0n,
-      partitions: manifestPartitions(partType, files),
-    };
+    );
   }
+
 }

@@ -16,7 +16,7 @@ import type { RollupConfig } from '../config/mapping.js';
 import { FloeError, isFloeError } from '../errors.js';
 import { TableWriter, decodeManifest, decodeManifestList, type AppendOptions, type LoadedTable, type TableIdent, type TableOps, type TableWriterOptions } from '../iceberg/index.js';
 import type { DataFile } from '../spec/data-file.js';
-import { branchHead, currentSchema, defaultSpec, type TableMetadata } from '../spec/metadata.js';
+import { branchHead, currentSchema, type TableMetadata } from '../spec/metadata.js';
 import { partitionType } from '../spec/partition.js';
 import type { PrimitiveType, Schema, Value } from '../spec/types.js';
 import { readDataFile, type Row } from '../parquet/read.js';
@@ -149,11 +149,13 @@ export async function compactTable(ops: TableOps, ident: TableIdent, opts: Compa
   // An append table's files at 3/4 of the target size or more are left as they are.
   const target = opts.writer?.targetFileBytes ?? Number(loaded.metadata.properties['write.target-file-size-bytes'] ?? 512 * 1024 * 1024);
   const small = opts.combine ? Infinity : (target * 3) / 4;
-  const spec = defaultSpec(loaded.metadata);
+  // Files are grouped by partition within their spec. The new files are written with the
+  // table's current spec: a partition of an older spec (the table was repartitioned) is rewritten
+  // into the current one, as Iceberg's rewrite does.
   const byPartition = new Map<string, DataFile[]>();
   for (const { file, specId } of await liveFiles(ops, loaded.metadata)) {
-    if (specId !== spec.specId || file.fileSizeInBytes >= small) continue;
-    const k = JSON.stringify(file.partition, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    if (file.fileSizeInBytes >= small) continue;
+    const k = `${specId}:${JSON.stringify(file.partition, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`;
     byPartition.set(k, [...(byPartition.get(k) ?? []), file]);
   }
   for (const files of byPartition.values()) {

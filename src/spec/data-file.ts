@@ -12,6 +12,11 @@ export interface DataFile {
   readonly fileFormat: 'PARQUET' | 'AVRO' | 'ORC';
   /** The partition tuple, one value per partition field in spec order (empty when unpartitioned). */
   readonly partition: readonly Value[];
+  /**
+   * The partition spec `partition` belongs to, when known (set by the writer that made the file;
+   * not in the manifest entry, whose manifest names its spec). Absent: the table's default spec.
+   */
+  readonly specId?: number;
   readonly recordCount: number;
   readonly fileSizeInBytes: number;
   readonly columnSizes: ReadonlyMap<number, number>;

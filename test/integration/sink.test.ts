@@ -21,11 +21,12 @@ import { RegistryClient } from '../../src/decode/registry.js';
 import { RestCatalog, TableOps, parseIdent } from '../../src/iceberg/index.js';
 import { S3FileIO } from '../../src/io/index.js';
 import { compactTable } from '../../src/maintenance/index.js';
-import { branchHead } from '../../src/spec/metadata.js';
+import { branchHead, currentSchema } from '../../src/spec/metadata.js';
 import { createLogger } from '../../src/observability/index.js';
 import { runService } from '../../src/service.js';
 import type { NestedField, Schema, Value } from '../../src/spec/types.js';
 import { schemaToJson } from '../../src/spec/schema.js';
+import { parseTransform } from '../../src/spec/transforms.js';
 import { ALL_TYPES, ALL_TYPES_ROWS } from '../helpers/all-types.js';
 import { avroSchemaOf, avroValue } from '../helpers/avro-of.js';
 import { canonicalRows } from '../helpers/canonical.js';
@@ -367,6 +368,65 @@ test('an existing table partitioned and configured otherwise than the mapping: t
     assert.equal(Number(fresh), sentAt / 1000, metrics.split('\n').filter((l) => l.includes('newest')).join('\n'));
   } finally {
     await svc.stop();
+  }
+});
+
+test('another engine repartitions the table while the sink has a batch open, and a new writer schema evolves it mid-batch: one commit lists the files under both specs; Trino and PyIceberg read and filter both', { skip: skipUnless('kafka', 'registry', 'rest', 's3', 'trino', 'pyiceberg'), timeout: 300_000 }, async () => {
+  const run = uniqueName('respec');
+  const topic = `${run}-events`;
+  const table = `${run}.events`;
+  const kafka = await createTopic(topic, 1, 'sink-test');
+  const v1 = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'cat', type: 'string' }] };
+  const v2 = { ...v1, fields: [...v1.fields, { name: 'note', type: ['null', 'string'], default: null }] };
+  const registry = new RegistryClient({ url: stack.registryUrl });
+  const id1 = await registry.register(`${topic}-value`, JSON.stringify(v1));
+  const id2 = await registry.register(`${topic}-value`, JSON.stringify(v2));
+  const catalog = new RestCatalog({ uri: stack.restUrl });
+  // Commits only when the service stops: the batch stays open across the repartitioning.
+  const config = parseConfig(stackConfig({ group: run, extra: 'commit: { interval: 10m }\n', mappings: `  - topics: [${topic}]\n    table: ${table}\n    partitionBy: [cat]\n    schemaEvolution: add-columns\n` }), 'respec.yaml');
+  const producer = kafka.producer();
+  await producer.connect();
+  const taken = async (url: string) => Number(new RegExp(`^floe_records_in_total\\{topic="${topic}"\\} (\\d+)$`, 'm').exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
+  try {
+    const svc = await runService(config, createLogger({ level: 'error' }));
+    try {
+      await producer.send({ topic, messages: Array.from({ length: 100 }, (_, i) => ({ value: frame(id1, avroType(v1).toBuffer({ id: BigInt(i), cat: i % 2 ? 'a' : 'b' })) })) });
+      for (let i = 0; i < 120 && (await taken(svc.url)) < 100; i++) await sleep(500);
+      assert.equal(await taken(svc.url), 100, 'the first 100 records are in the open batch');
+      // Another engine: partitioned by bucket(4, id) from now on (cat dropped from the spec).
+      const before = (await catalog.loadTable(parseIdent(table))).metadata;
+      assert.deepEqual([before.defaultSpecId, before.snapshots.length], [0, 0], 'created with identity(cat), nothing committed yet');
+      await catalog.commitTable(parseIdent(table), [{ type: 'assert-default-spec-id', defaultSpecId: 0 }], [
+        { action: 'add-spec', spec: { specId: 1, fields: [{ sourceId: 1, fieldId: 1001, name: 'id_bucket', transform: parseTransform('bucket[4]') }] } },
+        { action: 'set-default-spec', specId: -1 },
+      ]);
+      // A writer schema with a new field: the sink evolves the table (and so reloads it) in the
+      // middle of the batch; the rest of the batch is written with the table's new spec.
+      await producer.send({ topic, messages: Array.from({ length: 100 }, (_, k) => ({ value: frame(id2, avroType(v2).toBuffer({ id: BigInt(100 + k), cat: 'c', note: `n${k}` })) })) });
+      for (let i = 0; i < 120 && (await taken(svc.url)) < 200; i++) await sleep(500);
+      assert.equal(await taken(svc.url), 200, 'all 200 records are in the open batch');
+    } finally {
+      await svc.stop();
+    }
+    assert.equal(await waitForRows(catalog, table, 200), 200, 'the open batch committed on stop');
+    const meta = (await catalog.loadTable(parseIdent(table))).metadata;
+    assert.deepEqual([meta.snapshots.length, currentSchema(meta).fields.map((f) => f.name)], [1, ['id', 'cat', 'note']], 'one snapshot; the column added');
+    const q = async (sql: string) => (await trinoQuery(sql)).rows;
+    const t = `iceberg."${run}".events`;
+    assert.deepEqual(await q(`SELECT spec_id, count(*) AS files, sum(record_count) AS n FROM "${run}"."events$files" GROUP BY spec_id ORDER BY spec_id`), [
+      { spec_id: 0, files: 2, n: 100 },
+      { spec_id: 1, files: 4, n: 100 },
+    ]);
+    assert.deepEqual(await q(`SELECT count(*) AS n, count(DISTINCT id) AS ids, min(id) AS lo, max(id) AS hi FROM ${t}`), [{ n: 200, ids: 200, lo: 0, hi: 199 }]);
+    assert.deepEqual(await q(`SELECT cat, count(*) AS n, count(note) AS notes FROM ${t} GROUP BY cat ORDER BY cat`), [{ cat: 'a', n: 50, notes: 0 }, { cat: 'b', n: 50, notes: 0 }, { cat: 'c', n: 100, notes: 100 }]);
+    assert.deepEqual(await q(`SELECT count(*) AS n FROM ${t} WHERE cat = 'a'`), [{ n: 50 }], 'a filter on the old spec\'s partition column');
+    assert.deepEqual(await q(`SELECT id, cat FROM ${t} WHERE id IN (7, 150) ORDER BY id`), [{ id: 7, cat: 'a' }, { id: 150, cat: 'c' }], 'a filter on the new spec\'s source column');
+    const a = await pyicebergScan(table, { filter: "cat == 'a'", selectedFields: ['id'] });
+    assert.equal(a.length, 50);
+    const one = await pyicebergScan(table, { filter: 'id == 150', selectedFields: ['id', 'cat'] });
+    assert.deepEqual(one.map((r) => [Number(r.id), r.cat]), [[150, 'c']]);
+  } finally {
+    await producer.disconnect();
   }
 });
 

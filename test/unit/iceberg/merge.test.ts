@@ -126,10 +126,10 @@ test(`a merged manifest (entries ${path}) lists the new files as ADDED, older li
     ]), { added_snapshot_id: 12n, sequence_number: 2n, min_sequence_number: 0n, added_rows_count: 2n, deleted_files_count: 1, partitions: parts([19001]) });
     const added = [dataFile(3, 19005), dataFile(4, 19003)];
     const mine = manifest(`file://${dir}/new.avro`, 100, { added_snapshot_id: 13n, sequence_number: 3n });
-    const res = await mergeManifests([mine, m2, m1], { io, meta, snapshotId: 13n, sequenceNumber: 3n, metadataDir: `file://${dir}/metadata`, added: { manifest: mine, files: added } });
+    const res = await mergeManifests([mine, m2, m1], { io, meta, snapshotId: 13n, sequenceNumber: 3n, metadataDir: `file://${dir}/metadata`, added: [{ manifest: mine, files: added }] });
     assert.equal(res.manifests.length, 1);
     assert.equal(res.written.length, 1);
-    assert.equal(res.mergedAdded, true);
+    assert.deepEqual(res.mergedAdded, [mine]);
     assert.deepEqual([res.carried, res.decoded], path === 'carried as bytes' ? [2, 0] : [0, 2]);
     const m = res.manifests[0]!;
     assert.equal(m.manifest_path, res.written[0]);
