@@ -9,7 +9,7 @@ import { storedOffsets } from './commit/index.js';
 import { ancestors, branchHead, currentSchema, defaultSpec } from './spec/metadata.js';
 import { specDifference } from './spec/partition.js';
 import { parseIdent, type TableOps } from './iceberg/index.js';
-import { compactTable, expireSnapshots, planExpiry, removeOrphanFiles, rollupColumns } from './maintenance/index.js';
+import { applyTableShape, compactTable, expireSnapshots, planExpiry, removeOrphanFiles, rollupColumns, wantedShape } from './maintenance/index.js';
 import { parseDuration } from './config/units.js';
 import { buildMapping, checkRollupWithRegistry, mappingPartitioning, propertyDifferences } from './pipeline/index.js';
 import { registerCatalogCommand } from '../catalog/index.js';
@@ -162,7 +162,7 @@ export function buildCli(): Command {
           const diff = specDifference(defaultSpec(meta), currentSchema(meta), mappingPartitioning(m));
           const props = propertyDifferences(meta.properties, m.tableProperties);
           const warnings = [...(diff ? [`mappings[${i}].partitionBy: ${diff}`] : []), ...(props.length ? [`mappings[${i}].tableProperties: ${props.join(', ')}`] : [])];
-          return warnings.length ? `exists; WARNING ${warnings.join('; ')} (Floe keeps the table's)` : 'exists';
+          return warnings.length ? `exists; WARNING ${warnings.join('; ')} (Floe keeps the table's; floe apply changes it)` : 'exists';
         });
       }
       for (const [i, m] of config.mappings.entries()) {
@@ -252,6 +252,40 @@ export function buildCli(): Command {
         for (const u of r.undeleted) console.log(`NOT deleted ${u}`);
         console.log(`${table}: ${r.listed} files, ${r.orphans.length} orphans${opts.dryRun ? '' : ` (${r.deleted} deleted)`}, ${r.tooNew} unreachable but newer than ${opts.olderThan} (kept)`);
         return r.undeleted.length;
+      });
+    });
+
+  program
+    .command('apply')
+    .description("make existing tables match their mappings' partitionBy (a new partition spec; files already written keep theirs) and tableProperties; the service itself never changes an existing table")
+    .addOption(configOption())
+    .option('--table <name>', 'only this table (one a mapping writes)')
+    .option('--dry-run', 'say what would change, change nothing')
+    .action(async (opts: { config: string; table?: string; dryRun?: boolean }) => {
+      const config = configOrExit(opts.config);
+      const asks = new Map<string, Array<{ key: string; partitioning: ReturnType<typeof mappingPartitioning>; properties: Record<string, string> }>>();
+      for (const [i, m] of config.mappings.entries()) {
+        for (const t of mappingTables(m)) {
+          if (opts.table && t !== opts.table) continue;
+          asks.set(t, [...(asks.get(t) ?? []), { key: `mappings[${i}]`, partitioning: mappingPartitioning(m), properties: m.tableProperties }]);
+        }
+      }
+      if (opts.table && !asks.size) usageExit(`--table: no mapping writes ${opts.table}`);
+      await eachTable(config, asks.keys(), async (ops, table) => {
+        let want;
+        try {
+          want = wantedShape(table, asks.get(table) ?? []);
+        } catch (err) {
+          console.log(`${table}: FAIL ${(err as Error).message}`);
+          return 1;
+        }
+        const r = await applyTableShape(ops, parseIdent(table), want, { dryRun: opts.dryRun ?? false });
+        const changes = [
+          ...(r.partitioning ? [`partitioning [${r.partitioning.from.join(', ')}] → [${r.partitioning.to.join(', ')}] (${r.partitioning.existing ? 'its' : 'new'} spec ${r.partitioning.specId})`] : []),
+          ...(r.properties.length ? [`properties ${r.properties.join(', ')}`] : []),
+        ];
+        console.log(`${table}: ${changes.length ? `${opts.dryRun ? 'would change ' : 'changed '}${changes.join('; ')}` : 'matches the config'}`);
+        return 0;
       });
     });
 

@@ -561,14 +561,14 @@ export class Pipeline {
     if (diff) {
       this.d.log.warn(
         { table: s.name },
-        `${m.key}.partitionBy: ${diff}; Floe writes with the table's partitioning and does not change it. Change the table (Spark: ALTER TABLE … ADD/DROP PARTITION FIELD; Trino: ALTER TABLE … SET PROPERTIES partitioning = ARRAY[…]) or the mapping to match`,
+        `${m.key}.partitionBy: ${diff}; the service writes with the table's partitioning and does not change it. Run \`floe apply -c <config>\` to repartition the table (or change the mapping to match)`,
       );
     }
     const props = propertyDifferences(meta.properties, m.cfg.tableProperties);
     if (props.length) {
       this.d.log.warn(
         { table: s.name },
-        `${m.key}.tableProperties: ${props.join(', ')}; Floe uses the table's properties and does not change them. Set them on the table (Spark: ALTER TABLE … SET TBLPROPERTIES; Trino: ALTER TABLE … SET PROPERTIES extra_properties) or change the mapping to match`,
+        `${m.key}.tableProperties: ${props.join(', ')}; the service uses the table's properties and does not change them. Run \`floe apply -c <config>\` to set them on the table (or change the mapping to match)`,
       );
     }
   }

@@ -59,6 +59,37 @@ export function specDifference(table: PartitionSpec, schema: Pick<Schema, 'field
   return `the table is ${has.length ? `partitioned by [${has.join(', ')}]` : 'unpartitioned'}; the mapping says ${asks.length ? `[${asks.join(', ')}]` : 'none'}`;
 }
 
+/**
+ * The partition spec a table gets when repartitioned to `wanted` (as Java's UpdatePartitionSpec
+ * commits it): a field whose source and transform some spec of the table already had keeps that
+ * field's id and name; a new one takes the next id after `lastPartitionId`. When a spec of the
+ * table already equals the result it is reused (`existing`: set it as the default, add nothing).
+ * Undefined when the default spec already partitions alike.
+ */
+export function evolvePartitioning(
+  meta: { readonly partitionSpecs: readonly PartitionSpec[]; readonly defaultSpecId: number; readonly lastPartitionId: number },
+  schema: Pick<Schema, 'fields'>,
+  wanted: ReadonlyArray<{ column: string; transform: Transform }>,
+): { spec: PartitionSpec; existing: boolean } | undefined {
+  const current = meta.partitionSpecs.find((x) => x.specId === meta.defaultSpecId) ?? UNPARTITIONED;
+  if (specDifference(current, schema, wanted) === undefined) return undefined;
+  const key = (f: Pick<PartitionField, 'sourceId' | 'transform'>) => `${f.sourceId}:${transformToString(f.transform)}`;
+  const known = new Map<string, PartitionField>();
+  // Newest spec first: a field re-added takes the id and name it had last.
+  for (const spec of [...meta.partitionSpecs].sort((a, b) => b.specId - a.specId)) for (const f of spec.fields) if (!known.has(key(f))) known.set(key(f), f);
+  let next = meta.lastPartitionId;
+  const fields = buildSpec(schema, wanted).fields.map((f) => {
+    const old = known.get(key(f));
+    return old ? { ...f, fieldId: old.fieldId, name: old.name } : { ...f, fieldId: ++next };
+  });
+  const same = (a: PartitionSpec) => a.fields.length === fields.length && a.fields.every((f, i) => f.fieldId === fields[i]?.fieldId && key(f) === key(fields[i] as PartitionField));
+  const reuse = meta.partitionSpecs.find(same);
+  if (reuse) return { spec: reuse, existing: true };
+  const spec = { specId: Math.max(-1, ...meta.partitionSpecs.map((x) => x.specId)) + 1, fields };
+  validateSpec(spec, schema);
+  return { spec, existing: false };
+}
+
 /** Reads a spec; v1 fields without `field-id` get 1000, 1001, ... as the reference implementation assigned them. */
 export function specFromJson(j: unknown): PartitionSpec {
   const o = j as Json;

@@ -110,7 +110,18 @@ except Exception as e:
     const otherPath = join(dir, 'other.yaml');
     writeFileSync(otherPath, readFileSync(configPath, 'utf8').replace('    format: json\n', '    format: json\n    partitionBy: ["bucket(4, id)"]\n    tableProperties: { commit.manifest.min-count-to-merge: 7, write.metadata.previous-versions-max: 100 }\n'));
     const other = await run(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'check', '-c', otherPath], { cwd: ROOT });
-    assert.match(other.stdout, new RegExp(`^table ${table}\\s+ok\\s+exists; WARNING mappings\\[0\\]\\.partitionBy: the table is unpartitioned; the mapping says \\[bucket\\(4, id\\)\\]; mappings\\[0\\]\\.tableProperties: commit\\.manifest\\.min-count-to-merge=7 \\(the table has none\\) \\(Floe keeps the table's\\)$`, 'm'), other.stdout);
+    assert.match(other.stdout, new RegExp(`^table ${table}\\s+ok\\s+exists; WARNING mappings\\[0\\]\\.partitionBy: the table is unpartitioned; the mapping says \\[bucket\\(4, id\\)\\]; mappings\\[0\\]\\.tableProperties: commit\\.manifest\\.min-count-to-merge=7 \\(the table has none\\) \\(Floe keeps the table's; floe apply changes it\\)$`, 'm'), other.stdout);
+    // `floe apply` makes the table match other.yaml (a dry run first changes nothing); the running
+    // sink, whose own config says unpartitioned, then writes its batches with the new spec.
+    const floe = async (...args: string[]) => (await run(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, ...args], { cwd: ROOT })).stdout;
+    const change = 'partitioning \\[\\] → \\[bucket\\(4, id\\)\\] \\(new spec 1\\); properties commit\\.manifest\\.min-count-to-merge=7 \\(was unset\\)';
+    const dry = await floe('apply', '-c', otherPath, '--dry-run');
+    assert.match(dry, new RegExp(`^${table}: would change ${change}$`, 'm'), dry);
+    assert.match(await floe('check', '-c', otherPath), /WARNING mappings\[0\]\.partitionBy/, 'a dry run changes nothing');
+    const applied = await floe('apply', '-c', otherPath);
+    assert.match(applied, new RegExp(`^${table}: changed ${change}$`, 'm'), applied);
+    assert.match(await floe('check', '-c', otherPath), new RegExp(`^table ${table}\\s+ok\\s+exists$`, 'm'), 'the table matches other.yaml now');
+    assert.match(await floe('apply', '-c', otherPath), new RegExp(`^${table}: matches the config$`, 'm'), 'applying again changes nothing');
 
     // Snapshot expiry through the embedded catalog, beside the running service: one more batch,
     // `floe expire` keeps the head only, PyIceberg still reads every row, and the sink goes on.
@@ -132,6 +143,15 @@ except Exception as e:
     const third = more(100);
     await producer.send({ topic, acks: -1, messages: third.map((r) => ({ key: String(r.id), value: JSON.stringify(r), partition: r.id % 2 })) });
     await readAll([...records, ...second, ...third]);
+    // The batches after `floe apply` were written with its spec (bucket(4, id)): the live files
+    // of the latest batch are spec 1, the first batch's spec 0, and every row is read above.
+    const specs = (await pyiceberg(`
+from pyiceberg.catalog import load_catalog
+t = load_catalog("floe", **{"type": "rest", "uri": "${url}"}).load_table("${table}")
+files = t.inspect.files().to_pylist()
+result = [t.metadata.default_spec_id, sorted(set(f["spec_id"] for f in files))]
+`)) as [number, number[]];
+    assert.deepEqual(specs, [1, [0, 1]], 'default spec 1; files of both specs live');
   } finally {
     await producer.disconnect().catch(() => undefined);
     if (child.exitCode === null) child.kill('SIGTERM');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   buildSpec,
+  evolvePartitioning,
   partitionKey,
   partitionPath,
   partitioner,
@@ -16,6 +17,7 @@ import {
   validateSpec,
   type PartitionSpec,
 } from '../../../src/spec/partition.js';
+import { parseTransform } from '../../../src/spec/transforms.js';
 import type { Schema, Value } from '../../../src/spec/types.js';
 import { isFloeError } from '../../../src/errors.js';
 import { ALL_TYPES } from '../../helpers/all-types.js';
@@ -133,4 +135,28 @@ test('specDifference: alike when sources and transforms match in order (names as
   assert.equal(specDifference({ specId: 0, fields: [] }, SCHEMA, [{ column: 'id', transform: { kind: 'identity' } }]), 'the table is unpartitioned; the mapping says [id]');
   assert.equal(specDifference(table, SCHEMA, []), 'the table is partitioned by [day(ts), bucket(16, who.name)]; the mapping says none');
   assert.match(specDifference(table, SCHEMA, [{ column: 'nope', transform: { kind: 'identity' } }]) ?? '', /partition column 'nope' is not in the table schema/);
+});
+
+test('evolvePartitioning: field ids of fields the table had are reused, new ones follow the last; an equal older spec is reused; alike is undefined', () => {
+  const day = { column: 'ts', transform: parseTransform('day') };
+  const bucket = { column: 'id', transform: parseTransform('bucket[8]') };
+  const hour = { column: 'ts', transform: parseTransform('hour') };
+  const spec0 = buildSpec(SCHEMA, [day]);
+  const meta = { partitionSpecs: [spec0], defaultSpecId: 0, lastPartitionId: 1000 };
+  assert.equal(evolvePartitioning(meta, SCHEMA, [day]), undefined, 'already partitioned so');
+  const one = evolvePartitioning(meta, SCHEMA, [day, bucket]);
+  assert.deepEqual(one, { existing: false, spec: { specId: 1, fields: [{ sourceId: 2, fieldId: 1000, name: 'ts_day', transform: parseTransform('day') }, { sourceId: 1, fieldId: 1001, name: 'id_bucket_8', transform: parseTransform('bucket[8]') }] } });
+  // Then hour(ts) only: a new field id; then back to [day, bucket]: spec 1 again, nothing added.
+  const meta1 = { partitionSpecs: [spec0, (one as NonNullable<typeof one>).spec], defaultSpecId: 1, lastPartitionId: 1001 };
+  const two = evolvePartitioning(meta1, SCHEMA, [hour]);
+  assert.deepEqual(two?.spec.fields.map((f) => [f.fieldId, f.name]), [[1002, 'ts_hour']]);
+  assert.equal(two?.spec.specId, 2);
+  const meta2 = { partitionSpecs: [...meta1.partitionSpecs, (two as NonNullable<typeof two>).spec], defaultSpecId: 2, lastPartitionId: 1002 };
+  assert.deepEqual(evolvePartitioning(meta2, SCHEMA, [day, bucket]), { existing: true, spec: meta1.partitionSpecs[1] });
+  // bucket first, then day: the same fields in another order are another spec, with the old ids.
+  const three = evolvePartitioning(meta2, SCHEMA, [bucket, day]);
+  assert.deepEqual([three?.existing, three?.spec.specId, three?.spec.fields.map((f) => f.fieldId)], [false, 3, [1001, 1000]]);
+  // Unpartitioned is a spec too; a column that is not there is refused with the reason.
+  assert.deepEqual(evolvePartitioning(meta2, SCHEMA, []), { existing: false, spec: { specId: 3, fields: [] } });
+  assert.throws(() => evolvePartitioning(meta2, SCHEMA, [{ column: 'nope', transform: parseTransform('identity') }]), /partition column 'nope' is not in the table schema/);
 });
