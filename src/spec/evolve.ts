@@ -7,8 +7,9 @@
  *   fresh ids from the table's last column id (Java's UpdateSchema.addColumn);
  * - a column whose writer type is a wider one the spec allows is widened in place, its id kept:
  *   int to long, float to double, decimal(P,S) to decimal(P',S) with P' > P (UpdateSchema.updateColumn);
- * - a required column (or list element, or map value) the writer has as optional is made optional
- *   (not an identifier field: those stay required).
+ * - a required column (or list element, or map value) the writer has as optional is made optional,
+ *   and so is a required column (top level or in a struct) the writer does not have at all: its
+ *   records can only leave it null (identifier fields excepted: those stay required).
  * Nothing else changes: another type (long to int, string to int, a decimal's scale, a map's key)
  * is not an evolution (those records are converted where each value fits, else go to the
  * dead-letter target with the reason), and no column is dropped or made required. Files written
@@ -84,8 +85,8 @@ export function evolveSchema(table: Schema, writer: Schema, lastColumnId: number
   const mergeFields = (tf: readonly NestedField[], wf: readonly NestedField[], prefix: string): NestedField[] => {
     const out = tf.map((f) => {
       const w = wf.find((x) => x.name === f.name);
-      if (!w) return f;
       const path = `${prefix}${f.name}`;
+      if (!w) return f.required && !identifiers.has(f.id) ? { ...f, required: optional(true, false, path) } : f;
       // An identifier field stays required (the spec requires it of identifier fields).
       const required = identifiers.has(f.id) ? f.required : optional(f.required, w.required, path);
       return { ...f, required, type: mergeType(f.type, w.type, path) };

@@ -490,6 +490,16 @@ test('schemaEvolution add-columns: a writer schema with new fields (top level an
       rows.map((r) => [Number(r.id), r.name, r.tier ?? null, r.note ?? null]),
       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => [i, `c${i}`, i >= 4 && i <= 6 ? i : null, i >= 4 && i <= 6 ? `n${i}` : null]),
     );
+    // v3 has no customer.name (required in the table): the column is made optional, and v3's
+    // records land with it null instead of going to the dead-letter table.
+    const v3 = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'customer', type: { type: 'record', name: 'Customer', fields: [{ name: 'tier', type: ['null', 'int'], default: null }] } }] };
+    const id3 = await registry.register(`${topic}-value`, JSON.stringify(v3));
+    await send(id3, v3, [{ id: 11n, customer: { tier: 11 } }]);
+    assert.equal(await waitForRows(catalog, `${run}.events`, 11), 11);
+    const relaxed = (await tableSchema(`${run}.events`)).fields.find((f) => f.name === 'customer');
+    assert.deepEqual(relaxed?.type.type === 'struct' ? relaxed.type.fields.map((f) => [f.name, f.required]) : [], [['name', false], ['tier', false]]);
+    const last = (await trinoQuery(`SELECT id, customer.name AS name, customer.tier AS tier FROM iceberg."${run}".events WHERE id = 11`)).rows;
+    assert.deepEqual(last.map((r) => [Number(r.id), r.name ?? null, r.tier]), [[11, null, 11]]);
     assert.equal(await catalog.tableExists(parseIdent(`${run}.events_dlq`)), false, 'nothing dead-lettered');
   } finally {
     await producer.disconnect();

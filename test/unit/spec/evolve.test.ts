@@ -142,3 +142,23 @@ test('evolveSchema makes optional what the writer has optional (fields, list ele
   assert.deepEqual(r.schema.identifierFieldIds, [1]);
   validateSchema(r.schema, { formatVersion: 2 });
 });
+
+test('evolveSchema makes optional a required column the writer does not have (top level, in a struct), never an identifier field', () => {
+  const table: Schema = {
+    schemaId: 0,
+    identifierFieldIds: [1],
+    fields: [
+      { id: 1, name: 'id', required: true, type: { type: 'long' } },
+      { id: 2, name: 'a', required: true, type: { type: 'string' } },
+      { id: 3, name: 'c', required: true, type: { type: 'struct', fields: [{ id: 4, name: 'x', required: true, type: { type: 'int' } }, { id: 5, name: 'y', required: true, type: { type: 'int' } }] } },
+      { id: 6, name: 'b', required: false, type: { type: 'string' } },
+    ],
+  };
+  const writer: Schema = { schemaId: 0, fields: [{ id: 1, name: 'c', required: true, type: { type: 'struct', fields: [{ id: 2, name: 'x', required: true, type: { type: 'int' } }] } }] };
+  const r = evolveSchema(table, writer, 6, 1);
+  assert.ok(r);
+  assert.deepEqual([r.madeOptional, r.added, r.widened], [['a', 'c.y'], [], []]);
+  const idx = indexById(r.schema.fields);
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map((id) => idx.get(id)?.field.required), [true, false, true, true, false, false]);
+  assert.equal(evolveSchema(r.schema, writer, 6, 2), undefined, 'once optional, nothing more to do');
+});
