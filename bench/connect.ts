@@ -17,7 +17,7 @@
  *   connect floe_records_per_s=<n> connect_records_per_s=<n> throughput_ratio=<floe/connect> floe_cpu_s=<n> connect_cpu_s=<n> floe_rss_mb=<n> connect_rss_mb=<n> floe_freshness_p50_ms=<n> floe_freshness_p99_ms=<n> connect_freshness_p50_ms=<n> connect_freshness_p99_ms=<n>
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import kafkajs from 'kafkajs';
 import { RestCatalog, parseIdent } from '../src/iceberg/index.js';
@@ -26,7 +26,7 @@ import { schemaToJson } from '../src/spec/schema.js';
 import type { Schema } from '../src/spec/types.js';
 import { stackS3 } from '../test/helpers/floe.js';
 import { ROOT, stack, uniqueName } from '../test/helpers/stack.js';
-import { peakRssKb } from './lib/floe-process.js';
+import { cpuSeconds, peakRssKb, percentile } from './lib/floe-process.js';
 
 const RECORDS = Number(process.argv[2] ?? 2_000_000);
 const STEADY_S = Number(process.argv[3] ?? 60);
@@ -68,16 +68,6 @@ const record = (i: number, ts: number) =>
     flags: i % 16,
     ts,
   });
-
-/** CPU seconds (user + system, every thread) a process has used so far. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
 
 async function rows(table: string): Promise<number> {
   try {
@@ -222,10 +212,6 @@ async function backlog(kind: Kind, topic: string, round: number): Promise<Backlo
   const r = { recordsPerS: RECORDS / secs, cpuS, rssMb: Math.round(peakKb / 1024), rows: final };
   log(`${kind} round ${round}: ${Math.round(r.recordsPerS)} records/s (${secs.toFixed(1)} s from start), CPU ${cpuS.toFixed(1)} s, peak RSS ${r.rssMb} MB, table rows ${final}`);
   return r;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number) : NaN;
 }
 
 async function freshness(kind: Kind, kafka: kafkajs.Kafka, producer: kafkajs.Producer): Promise<{ p50: number; p99: number; rows: number; sent: number }> {

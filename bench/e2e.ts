@@ -18,6 +18,7 @@ import { branchHead } from '../src/spec/metadata.js';
 import { parseOffsets } from '../src/commit/index.js';
 import { ROOT, stack, uniqueName } from '../test/helpers/stack.js';
 import { stackS3 } from '../test/helpers/floe.js';
+import { cpuSeconds, percentile } from './lib/floe-process.js';
 
 const RECORDS = Number(process.argv[2] ?? 2_000_000);
 const STEADY_S = Number(process.argv[3] ?? 60);
@@ -70,16 +71,6 @@ async function kafkajsBaseline(kafka: kafkajs.Kafka, topic: string): Promise<{ r
   return { rate: RECORDS / secs, cpuSPerM: ((cpu.user + cpu.system) / 1e6 / RECORDS) * 1e6 };
 }
 
-/** CPU seconds (user + system, every thread) a process has used so far. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100 per second)
-  } catch {
-    return NaN;
-  }
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -89,10 +80,6 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number) : NaN;
 }
 
 async function main(): Promise<void> {

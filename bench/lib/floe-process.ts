@@ -28,6 +28,21 @@ export async function committedRecords(table: string, group: string, topic: stri
   return n;
 }
 
+/** CPU seconds (user + system, every thread) a process has used so far. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100 per second)
+  } catch {
+    return NaN;
+  }
+}
+
+/** The p-th percentile of ascending `sorted` (NaN when empty). */
+export function percentile(sorted: number[], p: number): number {
+  return sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number) : NaN;
+}
+
 /** Peak resident set of a process so far (VmHWM), in KiB; 0 once it has exited. */
 export function peakRssKb(pid: number | undefined): number {
   try {
