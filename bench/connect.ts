@@ -24,7 +24,7 @@ import { RestCatalog, parseIdent } from '../src/iceberg/index.js';
 import { branchHead } from '../src/spec/metadata.js';
 import { schemaToJson } from '../src/spec/schema.js';
 import type { Schema } from '../src/spec/types.js';
-import { stackS3 } from '../test/helpers/floe.js';
+import { stackConfig } from '../test/helpers/floe.js';
 import { ROOT, stack, uniqueName } from '../test/helpers/stack.js';
 import { cpuSeconds, peakRssKb, percentile } from './lib/floe-process.js';
 
@@ -99,21 +99,7 @@ async function startSink(kind: Kind, run: string, topic: string, table: string, 
   mkdirSync(dir, { recursive: true });
   let proc: ChildProcess;
   if (kind === 'floe') {
-    writeFileSync(
-      `${dir}/floe.yaml`,
-      `kafka: { brokers: ["${stack.kafkaBrokers[0]}"], groupId: ${run} }
-catalog: { uri: "${stack.restUrl}" }
-storage: { s3: ${stackS3} }
-commit: { interval: ${intervalMs}ms }
-http: { port: 0 }
-mappings:
-  - topics: [${topic}]
-    table: ${table}
-    format: json
-    schema:
-${FLOE_SCHEMA}
-`,
-    );
+    writeFileSync(`${dir}/floe.yaml`, stackConfig({ group: run, extra: `commit: { interval: ${intervalMs}ms }\n`, mappings: `  - topics: [${topic}]\n    table: ${table}\n    format: json\n    schema:\n${FLOE_SCHEMA}\n` }));
     proc = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`, 'run', '-c', `${dir}/floe.yaml`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } });
   } else {
     // The control topic (one per connector) must exist first; plugin.path names a folder holding

@@ -381,7 +381,9 @@ export class TableOps {
     const fallback = defaultSpec(meta).specId;
     for (const f of files) {
       const id = f.specId ?? fallback;
-      bySpec.set(id, [...(bySpec.get(id) ?? []), f]);
+      const group = bySpec.get(id);
+      if (group) group.push(f);
+      else bySpec.set(id, [f]);
     }
     const schema = currentSchema(meta);
     return Promise.all(
