@@ -200,6 +200,16 @@ test('compact in the service (a rollup mapping): two instances write a table com
   const sinks = [spawnFloe(config, `${dir}/a.log`), spawnFloe(config, `${dir}/b.log`)];
   const leaders: number[][] = [];
   const gauges = () => Promise.all(['a', 'b'].map((n) => leaderGauge(`${dir}/${n}.log`).catch(() => -1)));
+  const logOf = (i: number) => readFileSync(`${dir}/${'ab'[i]}.log`, 'utf8');
+  const compactions = (i: number) => (logOf(i).match(/"msg":"compacted"/g) ?? []).length;
+  let leader = 0;
+  // Whatever fails below, no sink outlives the test (a live child keeps the test file running).
+  const stopSink = async (p: (typeof sinks)[number]) => {
+    if (p.exitCode !== null || p.signalCode !== null) return;
+    const closed = new Promise((r) => p.once('close', r));
+    p.kill('SIGTERM');
+    await closed;
+  };
   try {
     // Until both have joined and one leads (the second member's join rebalances the group).
     for (let i = 0; i < 120 && !['0,1', '1,0'].includes((await gauges()).join()); i++) await sleep(500);
@@ -208,30 +218,22 @@ test('compact in the service (a rollup mapping): two instances write a table com
       leaders.push(await Promise.all(['a', 'b'].map((n) => leaderGauge(`${dir}/${n}.log`))));
     }
     await until(state.produced);
-  } catch (err) {
-    for (const p of sinks) p.kill('SIGTERM');
-    throw err;
-  }
-  const logOf = (i: number) => readFileSync(`${dir}/${'ab'[i]}.log`, 'utf8');
-  const compactions = (i: number) => (logOf(i).match(/"msg":"compacted"/g) ?? []).length;
-  // Both joined at start and neither left: one leader throughout, and only it compacted.
-  for (const pair of leaders) assert.deepEqual([...pair].sort(), [0, 1], `floe_maintenance_leader of the two instances after each wave: ${JSON.stringify(leaders)}`);
-  assert.ok(leaders.every((p) => p[0] === leaders[0]![0]), `the same instance led throughout: ${JSON.stringify(leaders)}`);
-  const leader = leaders[0]![0] === 1 ? 0 : 1;
-  const follower = 1 - leader;
-  // A compaction racing two sinks that commit every second may lose many rounds on a loaded
-  // machine before one lands (it retries): wait for the leader's first, then a few more ticks.
-  for (let i = 0; i < 120 && compactions(leader) === 0; i++) await sleep(500);
-  await sleep(5000);
-  const compacted = [compactions(0), compactions(1)];
-  assert.ok(compacted[leader]! >= 1, 'the leader logged its compactions');
-  assert.equal(compacted[follower], 0, 'the instance that does not lead the group compacted nothing');
-  assert.match(logOf(follower), /another instance leads the consumer group/);
+    // Both joined at start and neither left: one leader throughout, and only it compacted.
+    for (const pair of leaders) assert.deepEqual([...pair].sort(), [0, 1], `floe_maintenance_leader of the two instances after each wave: ${JSON.stringify(leaders)}`);
+    assert.ok(leaders.every((p) => p[0] === leaders[0]![0]), `the same instance led throughout: ${JSON.stringify(leaders)}`);
+    leader = leaders[0]![0] === 1 ? 0 : 1;
+    const follower = 1 - leader;
+    // A compaction racing two sinks that commit every second may lose many rounds on a loaded
+    // machine before one lands (it retries): wait for the leader's first, then a few more ticks.
+    for (let i = 0; i < 120 && compactions(leader) === 0; i++) await sleep(500);
+    await sleep(5000);
+    const compacted = [compactions(0), compactions(1)];
+    assert.ok(compacted[leader]! >= 1, 'the leader logged its compactions');
+    assert.equal(compacted[follower], 0, 'the instance that does not lead the group compacted nothing');
+    assert.match(logOf(follower), /another instance leads the consumer group/);
 
-  // The leader stops (it leaves the group): the other one leads and compacts from then on.
-  sinks[leader]!.kill('SIGTERM');
-  await new Promise((r) => sinks[leader]!.once('close', r));
-  try {
+    // The leader stops (it leaves the group): the other one leads and compacts from then on.
+    await stopSink(sinks[leader]!);
     const survivor = `${dir}/${'ab'[follower]}.log`;
     for (let i = 0; i < 120 && (await leaderGauge(survivor)) !== 1; i++) await sleep(500);
     assert.equal(await leaderGauge(survivor), 1, 'the remaining instance leads after the leader left');
@@ -240,9 +242,10 @@ test('compact in the service (a rollup mapping): two instances write a table com
     for (let i = 0; i < 60 && compactions(follower) === 0; i++) await sleep(500);
     assert.ok(compactions(follower) >= 1, 'the new leader compacted');
   } finally {
-    sinks[follower]!.kill('SIGTERM');
-    await new Promise((r) => sinks[follower]!.once('close', r));
+    await Promise.all(sinks.map(stopSink));
   }
+  const follower = 1 - leader;
+  const compacted = [compactions(0), compactions(1)];
   await close();
   const { snapshots, replaces } = await check();
   assert.ok(replaces >= 2, `${replaces} replace snapshots`);
