@@ -13,7 +13,7 @@
 import { FloeError, isFloeError } from '../errors.js';
 import type { TableIdent, TableOps } from '../iceberg/index.js';
 import { currentSchema, defaultSpec, type TableMetadata } from '../spec/metadata.js';
-import { evolvePartitioning, specTerms, UNPARTITIONED, type PartitionSpec } from '../spec/partition.js';
+import { evolvePartitioning, specTerms, type PartitionSpec } from '../spec/partition.js';
 import type { TableRequirement } from '../spec/requirements.js';
 import type { Transform } from '../spec/transforms.js';
 import type { TableUpdate } from '../spec/updates.js';
@@ -41,7 +41,7 @@ export function planApply(meta: TableMetadata, want: TableShape): { result: Appl
   const evolved = evolvePartitioning(meta, schema, want.partitioning);
   if (evolved) {
     const terms = (s: PartitionSpec) => specTerms(s, schema);
-    result.partitioning = { from: terms(defaultSpec(meta) ?? UNPARTITIONED), to: terms(evolved.spec), specId: evolved.spec.specId, existing: evolved.existing };
+    result.partitioning = { from: terms(defaultSpec(meta)), to: terms(evolved.spec), specId: evolved.spec.specId, existing: evolved.existing };
     requirements.push({ type: 'assert-default-spec-id', defaultSpecId: meta.defaultSpecId }, { type: 'assert-last-assigned-partition-id', lastAssignedPartitionId: meta.lastPartitionId });
     if (!evolved.existing) updates.push({ action: 'add-spec', spec: evolved.spec });
     updates.push({ action: 'set-default-spec', specId: evolved.existing ? evolved.spec.specId : -1 });
