@@ -6,14 +6,16 @@
  * appends one small file per commit to a table of the embedded catalog (in this process, a
  * file warehouse, no other service) until it has `snapshots` snapshots (default 3,000), and
  * prints the median commit time of each `step` (default 500) commits next to the metadata size.
- * Then it times parsing the final metadata with Floe's exact-long JSON parser against plain
- * JSON.parse (which rounds snapshot ids, so it cannot be used, but is the floor), in the same
- * process. Snapshot expiry is what bounds the history (`expire` in a mapping; D20).
+ * Then it times, on the final metadata: parsing it with Floe's exact-long JSON parser against
+ * plain JSON.parse (which rounds snapshot ids, so it cannot be used, but is the floor), and
+ * writing it as the catalog does (snapshots serialised once and kept) against serialising all of
+ * it, in the same process. Snapshot expiry is what bounds the history (`expire` in a mapping; D20).
  * Last line:
- *   history snapshots=<n> metadata_kb=<n> commit_p50_first_ms=<n> commit_p50_last_ms=<n> commit_ms_per_1000_snapshots=<n> parse_ms=<n> native_parse_ms=<n> parse_ratio=<parse/native>
+ *   history snapshots=<n> metadata_kb=<n> commit_p50_first_ms=<n> commit_p50_last_ms=<n> commit_ms_per_1000_snapshots=<n> parse_ms=<n> native_parse_ms=<n> parse_ratio=<parse/native> write_ms=<n> write_all_ms=<n> write_ratio=<write_all/write>
  */
 import { parseIdent } from '../src/iceberg/index.js';
-import { parseJson } from '../src/spec/json.js';
+import { parseJson, stringifyJson } from '../src/spec/json.js';
+import { metadataText, metadataToJson } from '../src/spec/metadata.js';
 import { buildSpec } from '../src/spec/partition.js';
 import { startTestCatalog } from '../test/helpers/catalog.js';
 import { SMALL_SCHEMA, copier } from './lib/copies.js';
@@ -34,20 +36,20 @@ async function main(): Promise<void> {
       properties: { 'write.metadata.delete-after-commit.enabled': 'true' },
     });
     const table = await copier(c.ops, ident, created);
-    const metadataText = async () => (await fetch(`${c.url}/v1/namespaces/bench/tables/history`)).text();
+    const served = async () => (await fetch(`${c.url}/v1/namespaces/bench/tables/history`)).text();
     const steps: Array<{ snapshots: number; p50: number; kb: number }> = [];
     let times: number[] = [];
     for (let i = 1; i <= SNAPSHOTS; i++) {
       const offsets = Object.fromEntries(Array.from({ length: 12 }, (_, p) => [String(p), i * 1_000 + p]));
       times.push(await table.append({ 'floe.offsets.bench': JSON.stringify({ orders: offsets }) }));
       if (i % STEP === 0 || i === SNAPSHOTS) {
-        const kb = (await metadataText()).length / 1024;
+        const kb = (await served()).length / 1024;
         steps.push({ snapshots: i, p50: median(times), kb });
         log(`${i} snapshots: commit p50 ${median(times).toFixed(1)} ms over the last ${times.length}, metadata ${kb.toFixed(0)} KB`);
         times = [];
       }
     }
-    const text = await metadataText();
+    const text = await served();
     const timeIt = (f: () => unknown, n = 20) => {
       f();
       const t = performance.now();
@@ -56,12 +58,16 @@ async function main(): Promise<void> {
     };
     const native = timeIt(() => JSON.parse(text));
     const exact = timeIt(() => parseJson(text));
+    const meta = (await c.ops.load(ident)).metadata;
+    const write = timeIt(() => metadataText(meta));
+    const writeAll = timeIt(() => stringifyJson(metadataToJson(meta)));
     const first = steps[0]!;
     const last = steps[steps.length - 1]!;
     const slope = ((last.p50 - first.p50) / (last.snapshots - first.snapshots)) * 1000;
     log(`parsing ${(text.length / 1024).toFixed(0)} KB of metadata: parseJson ${exact.toFixed(1)} ms, JSON.parse ${native.toFixed(1)} ms`);
+    log(`writing it: ${write.toFixed(1)} ms with the snapshots' JSON kept, ${writeAll.toFixed(1)} ms serialising everything`);
     console.log(
-      `history snapshots=${SNAPSHOTS} metadata_kb=${Math.round(last.kb)} commit_p50_first_ms=${first.p50.toFixed(1)} commit_p50_last_ms=${last.p50.toFixed(1)} commit_ms_per_1000_snapshots=${slope.toFixed(1)} parse_ms=${exact.toFixed(1)} native_parse_ms=${native.toFixed(1)} parse_ratio=${(exact / native).toFixed(2)}`,
+      `history snapshots=${SNAPSHOTS} metadata_kb=${Math.round(last.kb)} commit_p50_first_ms=${first.p50.toFixed(1)} commit_p50_last_ms=${last.p50.toFixed(1)} commit_ms_per_1000_snapshots=${slope.toFixed(1)} parse_ms=${exact.toFixed(1)} native_parse_ms=${native.toFixed(1)} parse_ratio=${(exact / native).toFixed(2)} write_ms=${write.toFixed(1)} write_all_ms=${writeAll.toFixed(1)} write_ratio=${(writeAll / write).toFixed(1)}`,
     );
   } finally {
     await c.close();

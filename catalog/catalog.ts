@@ -9,8 +9,8 @@
 import type { Logger } from 'pino';
 import { parseLocation, type FileIO } from '../src/io/index.js';
 import { isFloeError } from '../src/errors.js';
-import { parseJson, stringifyJson } from '../src/spec/json.js';
-import { metadataFromJson, metadataToJson, type TableMetadata } from '../src/spec/metadata.js';
+import { parseJson } from '../src/spec/json.js';
+import { metadataFromJson, metadataText, type TableMetadata } from '../src/spec/metadata.js';
 import { checkRequirement, type TableRequirement } from '../src/spec/requirements.js';
 import { applyUpdates, type TableUpdate } from '../src/spec/updates.js';
 import type { Schema } from '../src/spec/types.js';
@@ -125,7 +125,7 @@ export class Catalog {
     } catch (err) {
       throw badRequest(`table location ${meta.location}: ${(err as Error).message}`);
     }
-    const text = stringifyJson(metadataToJson(meta));
+    const text = metadataText(meta);
     await this.opts.io.write(location, new TextEncoder().encode(text));
     this.remember(location, { meta, text });
     return text;

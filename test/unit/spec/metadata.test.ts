@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseJson, stringifyJson } from '../../../src/spec/json.js';
 import { schemaFromJson, schemaToJson, assignFreshIds, indexById } from '../../../src/spec/schema.js';
-import { ancestors, branchHead, metadataFromJson, metadataToJson, type TableMetadata } from '../../../src/spec/metadata.js';
+import { ancestors, branchHead, metadataFromJson, metadataText, metadataToJson, type TableMetadata } from '../../../src/spec/metadata.js';
 import { checkRequirement, requirementFromJson, requirementToJson } from '../../../src/spec/requirements.js';
 import { applyUpdates, updateFromJson, updateToJson, type TableUpdate } from '../../../src/spec/updates.js';
 import { buildSpec, partitioner } from '../../../src/spec/partition.js';
 import { isFloeError } from '../../../src/errors.js';
 import { ALL_TYPES, ALL_TYPES_ROWS } from '../../helpers/all-types.js';
+import { tableMetadataJson } from '../../helpers/metadata.js';
 
 test('JSON keeps 64-bit snapshot ids exact both ways', () => {
   const text = '{"snapshot-id":3051729675574597004,"small":12,"neg":-9007199254740993,"s":"9007199254740993","f":1.5e+300}';
@@ -126,4 +127,24 @@ test('a partitioner computes tuples and paths for rows', () => {
   assert.deepEqual(p(ALL_TYPES_ROWS[2] as never).values.map((v) => v === null), [true, false, true]);
   assert.throws(() => buildSpec(ALL_TYPES, [{ column: 'nope', transform: { kind: 'identity' } }]), /partition column 'nope' is not in the table schema/);
   assert.throws(() => buildSpec(ALL_TYPES, [{ column: 'name', transform: { kind: 'day' } }]), /cannot apply to type string/);
+});
+
+test('metadataText is stringifyJson(metadataToJson(m)) in every format version, with snapshots cached across commits', () => {
+  for (const version of [1, 2, 3]) {
+    const base: Record<string, unknown> = { ...tableMetadataJson('s3://wh/db/t', { 'a"b': 'c\\d' }), 'format-version': version, 'current-snapshot-id': -1, 'some-future-key': { x: [1, 9223372036854775807n] } };
+    if (version === 1) Object.assign(base, { schema: (base.schemas as unknown[])[0], 'partition-spec': [] });
+    let m = metadataFromJson(base);
+    assert.equal(metadataText(m), stringifyJson(metadataToJson(m)), `v${version}, no snapshots`);
+    for (let i = 1; i <= 3; i++) {
+      const snapshot = { snapshotId: 9_000_000_000_000_000_000n + BigInt(i), ...(i > 1 ? { parentSnapshotId: 9_000_000_000_000_000_000n + BigInt(i - 1) } : {}), sequenceNumber: i, timestampMs: 1_000 * i, manifestList: `s3://wh/db/t/metadata/snap-${i}.avro`, summary: { operation: 'append', 'floe.offsets.g': `{"t":{"0":${i}}}` }, schemaId: 0, ...(version >= 3 ? { extra: { 'first-row-id': 10 * (i - 1), 'added-rows': 10 } } : {}) };
+      m = applyUpdates(m, [
+        { action: 'add-snapshot', snapshot },
+        { action: 'set-snapshot-ref', refName: 'main', snapshotId: snapshot.snapshotId, type: 'branch' },
+      ]);
+      const text = metadataText(m);
+      assert.equal(text, stringifyJson(metadataToJson(m)), `v${version} after commit ${i}`);
+      assert.equal(metadataText(m), text, 'again, from the cache');
+      if (version >= 2) assert.deepEqual(metadataFromJson(parseJson(text)), m); // (v1 has no sequence numbers)
+    }
+  }
 });
