@@ -210,14 +210,16 @@ export function buildCli(): Command {
     .option('--table <name>', 'only this table (one a mapping writes)')
     .option('--older-than <duration>', "snapshots older than this may go (default: the table's history.expire.max-snapshot-age-ms, else 1d)")
     .option('--retain-last <n>', "snapshots kept on each branch at least (default: the table's history.expire.min-snapshots-to-keep, else 100)")
+    .option('--max-snapshots <n>', 'snapshots of each branch that --older-than keeps at most (default 10000); --retain-last wins over it')
     .option('--dry-run', 'say what would be removed, change nothing')
-    .action(async (opts: { config: string; table?: string; olderThan?: string; retainLast?: string; dryRun?: boolean }) => {
+    .action(async (opts: { config: string; table?: string; olderThan?: string; retainLast?: string; maxSnapshots?: string; dryRun?: boolean }) => {
       const config = configOrExit(opts.config);
       const olderThanMs = opts.olderThan === undefined ? undefined : parseDuration(opts.olderThan);
       if (olderThanMs === undefined && opts.olderThan !== undefined) usageExit(`--older-than: '${opts.olderThan}' is not a duration; write e.g. 30m, 12h or 7d`);
       const retainLast = opts.retainLast === undefined ? undefined : wholeNumber('--retain-last', opts.retainLast, 1);
+      const maxSnapshots = opts.maxSnapshots === undefined ? undefined : wholeNumber('--max-snapshots', opts.maxSnapshots, 1);
       const tables = maintainedTables(config, opts.table);
-      const o = { ...(olderThanMs !== undefined ? { olderThanMs } : {}), ...(retainLast !== undefined ? { retainLast } : {}) };
+      const o = { ...(olderThanMs !== undefined ? { olderThanMs } : {}), ...(retainLast !== undefined ? { retainLast } : {}), ...(maxSnapshots !== undefined ? { maxSnapshots } : {}) };
       await eachTable(config, tables, async (ops, table) => {
         if (opts.dryRun) {
           const meta = (await ops.load(parseIdent(table))).metadata;

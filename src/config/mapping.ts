@@ -139,7 +139,8 @@ export const mappingSchema = z
      * jitter), snapshots older than `olderThan` beyond the newest `retainLast` of each branch are
      * removed with the files only they reached; offset maps are kept. `olderThan`/`retainLast`
      * default to the table's history.expire.max-snapshot-age-ms / min-snapshots-to-keep, else
-     * 1 day / 100. `false` turns it off.
+     * 1 day / 100. `maxSnapshots` (default 10,000) bounds what the age keeps on each branch: a
+     * day of 1 s commits would otherwise be ~80 MB of metadata. `false` turns it off.
      */
     expire: z
       .union([
@@ -150,6 +151,7 @@ export const mappingSchema = z
             // At least a minute: a sink looks for its own commit among recent snapshots (DESIGN §2 rule 5).
             olderThan: duration(60_000).optional(),
             retainLast: z.number().int().min(1).optional(),
+            maxSnapshots: z.number().int().min(1).optional(),
           })
           .strict(),
       ])

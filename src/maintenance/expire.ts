@@ -34,6 +34,13 @@ export interface ExpireOptions {
   olderThanMs?: number;
   /** Snapshots of each branch kept at least; default: the table's history.expire.min-snapshots-to-keep, else 100. */
   retainLast?: number;
+  /**
+   * Snapshots of each branch that their age keeps at most (default 10,000): past that many, an
+   * ancestor goes even when younger than `olderThan` (`retainLast` still wins). A day of commits
+   * every 10 s is 8,640; a day of commits every second would be 86,400, ~80 MB of metadata that
+   * every commit rewrites and every query reads.
+   */
+  maxSnapshots?: number;
   /** Delete the files only removed snapshots reached (default true). */
   deleteFiles?: boolean;
   /** The clock, for tests. */
@@ -103,7 +110,7 @@ export interface ExpireResult {
   refsRemoved: string[];
 }
 
-export const EXPIRE_DEFAULTS = { olderThanMs: 86_400_000, retainLast: 100 } as const;
+export const EXPIRE_DEFAULTS = { olderThanMs: 86_400_000, retainLast: 100, maxSnapshots: 10_000 } as const;
 const OFFSETS_PREFIX = 'floe.offsets.';
 
 function tableSetting(meta: TableMetadata, key: string, given: number | undefined, fallback: number): number {
@@ -117,6 +124,7 @@ export function planExpiry(meta: TableMetadata, opts: ExpireOptions = {}): Expir
   const now = opts.now ?? Date.now();
   const olderThan = tableSetting(meta, 'history.expire.max-snapshot-age-ms', opts.olderThanMs, EXPIRE_DEFAULTS.olderThanMs);
   const retainLast = Math.max(1, tableSetting(meta, 'history.expire.min-snapshots-to-keep', opts.retainLast, EXPIRE_DEFAULTS.retainLast));
+  const maxSnapshots = opts.maxSnapshots ?? EXPIRE_DEFAULTS.maxSnapshots;
   // Java's computeRefsToRetain: a tag or branch (not main) whose head is older than its
   // max-ref-age-ms (else the table's history.expire.max-ref-age-ms; none: kept for ever) goes.
   const tableRefAge = Number(meta.properties['history.expire.max-ref-age-ms']);
@@ -129,6 +137,9 @@ export function planExpiry(meta: TableMetadata, opts: ExpireOptions = {}): Expir
     })
     .map(([name]) => name);
   const keep = new Set<bigint>();
+  // Snapshots on a kept branch's ancestry: those the walk below does not keep go whatever their
+  // age (Java's RemoveSnapshots); the age alone decides only for snapshots on no branch.
+  const onBranch = new Set<bigint>();
   for (const [name, ref] of Object.entries(meta.refs)) {
     const head = snapshotById(meta, ref.snapshotId);
     if (!head || removeRefs.includes(name)) continue;
@@ -136,16 +147,21 @@ export function planExpiry(meta: TableMetadata, opts: ExpireOptions = {}): Expir
     if (ref.type !== 'branch') continue;
     const min = ref.minSnapshotsToKeep ?? retainLast;
     const cutoff = now - (ref.maxSnapshotAgeMs ?? olderThan);
+    // The kept part stays one chain from the head (the sink's offset map is read along it):
+    // keeping stops at the first ancestor past the limits, even if an older one looks younger.
     let n = 0;
+    let keeping = true;
     for (const s of ancestors(meta, head)) {
-      if (n >= min && s.timestampMs < cutoff) break;
+      onBranch.add(s.snapshotId);
+      if (keeping && n >= min && (s.timestampMs < cutoff || n >= maxSnapshots)) keeping = false;
+      if (!keeping) continue;
       keep.add(s.snapshotId);
       n++;
     }
   }
   const cutoff = now - olderThan;
   const expire = meta.snapshots
-    .filter((s) => !keep.has(s.snapshotId) && s.timestampMs < cutoff)
+    .filter((s) => !keep.has(s.snapshotId) && (onBranch.has(s.snapshotId) || s.timestampMs < cutoff))
     .sort((a, b) => a.timestampMs - b.timestampMs)
     .map((s) => s.snapshotId);
   const gone = new Set(expire);

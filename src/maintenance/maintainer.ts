@@ -74,7 +74,7 @@ export class Maintainer {
       for (const table of dlq ? [...tables, dlq] : tables) {
         if (e && !expiring.has(table)) {
           expiring.add(table);
-          this.every(e.every, () => this.expire(table, { ...(e.olderThan !== undefined ? { olderThanMs: e.olderThan } : {}), ...(e.retainLast !== undefined ? { retainLast: e.retainLast } : {}) }));
+          this.every(e.every, () => this.expire(table, { ...(e.olderThan !== undefined ? { olderThanMs: e.olderThan } : {}), ...(e.retainLast !== undefined ? { retainLast: e.retainLast } : {}), ...(e.maxSnapshots !== undefined ? { maxSnapshots: e.maxSnapshots } : {}) }));
         }
         if (o && !cleaning.has(table)) {
           cleaning.add(table);

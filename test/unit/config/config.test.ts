@@ -310,6 +310,8 @@ test('examples/floe.yaml is a valid config, with its rollup mapping too', () => 
   assert.deepEqual(parseConfig(expireLine('{ every: 10m, olderThan: 2h, retainLast: 20 }'), 'floe.yaml', {}).mappings[0]?.expire, { every: 600_000, olderThan: 7_200_000, retainLast: 20 });
   one(expireLine('{ olderThan: 10s }'), /mappings\[0\]\.expire\.olderThan: '10s' is too short; the minimum is 1m/);
   one(expireLine('{ keep: 3 }'), /mappings\[0\]\.expire/);
+  assert.deepEqual(parseConfig(expireLine('{ maxSnapshots: 2000 }'), 'floe.yaml', {}).mappings[0]?.expire, { every: 3_600_000, maxSnapshots: 2000 });
+  one(expireLine('{ maxSnapshots: 0 }'), /mappings\[0\]\.expire\.maxSnapshots/);
   // Orphan file removal: on by default (daily, files older than 3 days), off with false.
   assert.deepEqual(withRollup.mappings[0]?.orphans, { every: 86_400_000, olderThan: 259_200_000 });
   const orphansLine = (v: string) => text.replace(firstMapping, (l) => `${l}\n    orphans: ${v}`);

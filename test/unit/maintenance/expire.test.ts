@@ -95,3 +95,37 @@ test('a tag or branch older than its max-ref-age-ms (or the table default) is re
   const unlimited = applyUpdates(table(50), [{ action: 'set-snapshot-ref', refName: 'v0', snapshotId: 1n, type: 'tag' }]);
   assert.deepEqual(planExpiry(unlimited, { olderThanMs: 0, retainLast: 1, now: NOW }).removeRefs, []);
 });
+
+test('maxSnapshots bounds what the age keeps on each branch; retainLast still wins; 10,000 by default', () => {
+  const m = table(90); // every snapshot younger than the 200 minutes below
+  assert.deepEqual(ids(planExpiry(m, { olderThanMs: 200 * MIN, retainLast: 5, maxSnapshots: 30, now: NOW }).expire), Array.from({ length: 60 }, (_, i) => i + 1));
+  assert.equal(planExpiry(m, { olderThanMs: 200 * MIN, retainLast: 40, maxSnapshots: 30, now: NOW }).expire.length, 50, 'retainLast 40 beats maxSnapshots 30');
+  assert.equal(planExpiry(m, { olderThanMs: 10 * MIN, retainLast: 5, maxSnapshots: 30, now: NOW }).expire.length, 85, 'the age is the tighter bound here (1..85 go; 86..90 are the newest 5)');
+  // A second of commits for 3 hours, all younger than the default day: the newest 10,000 stay.
+  const json = tableMetadataJson('s3://wh/db/t');
+  const n = 10_800;
+  const snapshots = Array.from({ length: n }, (_, i) => ({
+    'snapshot-id': i + 1,
+    ...(i ? { 'parent-snapshot-id': i } : {}),
+    'sequence-number': i + 1,
+    'timestamp-ms': NOW - (n - i) * 1000,
+    'manifest-list': `s3://wh/db/t/metadata/snap-${i + 1}.avro`,
+    summary: { operation: 'append' },
+  }));
+  const busy = metadataFromJson({ ...json, 'current-snapshot-id': n, snapshots, refs: { main: { 'snapshot-id': n, type: 'branch' } } });
+  const plan = planExpiry(busy, { now: NOW });
+  assert.equal(plan.expire.length, 800);
+  assert.deepEqual([Number(plan.expire[0]), Number(plan.expire.at(-1))], [1, 800], 'the oldest go');
+});
+
+test("a branch's own shorter max-snapshot-age removes its older ancestors even when the table's age would keep them (as Java)", () => {
+  const m = applyUpdates(table(90), [{ action: 'set-snapshot-ref', refName: 'main', snapshotId: 90n, type: 'branch', maxSnapshotAgeMs: 5 * MIN }]);
+  // NOW is minute 100 and snapshot i was committed at minute i: main's own 5 minutes keep none
+  // by age, retainLast keeps its head. The table-wide 60 minutes would keep minutes 40..89 of a
+  // snapshot on no branch, but these are main's ancestors: all 89 go (before: only 1..39 went).
+  const plan = planExpiry(m, { olderThanMs: 60 * MIN, retainLast: 1, now: NOW });
+  assert.deepEqual(ids(plan.expire), Array.from({ length: 89 }, (_, i) => i + 1));
+  // A snapshot on no branch still goes by the table's age only.
+  const orphaned = applyUpdates(m, [{ action: 'add-snapshot', snapshot: { snapshotId: 500n, parentSnapshotId: 10n, sequenceNumber: 91, timestampMs: 70 * MIN, manifestList: 's3://wh/db/t/metadata/snap-500.avro', summary: { operation: 'append' } } }]);
+  assert.ok(!planExpiry(orphaned, { olderThanMs: 60 * MIN, retainLast: 1, now: NOW }).expire.includes(500n), '30 minutes old, on no branch: kept');
+});
