@@ -123,6 +123,9 @@ interface Attempt {
 }
 
 export class TableOps {
+  /** The tail of each table's queue of appends in this process (see `append`). */
+  private readonly appending = new Map<string, Promise<void>>();
+
   constructor(
     readonly catalog: RestCatalog,
     readonly io: FileIO,
@@ -160,7 +163,30 @@ export class TableOps {
     return this.append(ident, { ...opts, files: [] });
   }
 
+  /**
+   * Commits `opts.files` (and `opts.removes`) as one snapshot, retrying conflicts on the new state.
+   * Appends to one table through this TableOps run one at a time, in call order: a compaction in
+   * the service would otherwise race the sink committing to the same table in the same process
+   * every second, and on a loaded machine lose every attempt (its attempt takes longer than the
+   * sink's interval). Commits from other processes still conflict and are retried as before.
+   */
   async append(ident: TableIdent, opts: AppendOptions): Promise<AppendResult> {
+    const key = [...ident.namespace, ident.name].join('\u001f');
+    const before = this.appending.get(key);
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const tail = before ? before.then(() => mine) : mine;
+    this.appending.set(key, tail);
+    try {
+      if (before) await before;
+      return await this.appendNow(ident, opts);
+    } finally {
+      done();
+      if (this.appending.get(key) === tail) this.appending.delete(key);
+    }
+  }
+
+  private async appendNow(ident: TableIdent, opts: AppendOptions): Promise<AppendResult> {
     const key = opts.commitIdKey ?? COMMIT_ID_PROPERTY;
     const commitId = opts.properties?.[key] ?? randomUUID();
     const props = { ...opts.properties, [key]: commitId };
