@@ -187,9 +187,8 @@ const snapshotTexts = new Map<number, WeakMap<Snapshot, string>>();
  * which writes the whole file on every commit, serialises one snapshot instead of thousands.
  */
 export function metadataText(m: TableMetadata): string {
-  let texts = snapshotTexts.get(m.formatVersion);
-  if (!texts) snapshotTexts.set(m.formatVersion, (texts = new WeakMap()));
-  const known = texts;
+  const known = snapshotTexts.get(m.formatVersion) ?? new WeakMap<Snapshot, string>();
+  snapshotTexts.set(m.formatVersion, known);
   const snapshots = m.snapshots.map((snap) => {
     let t = known.get(snap);
     if (t === undefined) known.set(snap, (t = stringifyJson(snapshotToJson(snap, m.formatVersion))));
