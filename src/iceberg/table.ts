@@ -123,7 +123,7 @@ interface Attempt {
 }
 
 export class TableOps {
-  /** The tail of each table's queue of appends in this process (see `append`). */
+  /** The tail of each table's queue of append attempts in this process (see `append`). */
   private readonly appending = new Map<string, Promise<void>>();
 
   constructor(
@@ -165,35 +165,21 @@ export class TableOps {
 
   /**
    * Commits `opts.files` (and `opts.removes`) as one snapshot, retrying conflicts on the new state.
-   * Appends to one table through this TableOps run one at a time, in call order: a compaction in
-   * the service would otherwise race the sink committing to the same table in the same process
-   * every second, and on a loaded machine lose every attempt (its attempt takes longer than the
-   * sink's interval). Commits from other processes still conflict and are retried as before.
+   * The attempts of appends to one table through this TableOps take turns, in call order (see
+   * `inTurn`): a compaction in the service would otherwise race the sink committing to the same
+   * table in the same process every second, and on a loaded machine lose every attempt (its
+   * attempt takes longer than the sink's interval). Commits from other processes still conflict
+   * and are retried as before; the pause between retries is taken outside the turn.
    */
   async append(ident: TableIdent, opts: AppendOptions): Promise<AppendResult> {
-    const key = [...ident.namespace, ident.name].join('\u001f');
-    const before = this.appending.get(key);
-    let done!: () => void;
-    const mine = new Promise<void>((resolve) => (done = resolve));
-    const tail = before ? before.then(() => mine) : mine;
-    this.appending.set(key, tail);
-    try {
-      if (before) await before;
-      return await this.appendNow(ident, opts);
-    } finally {
-      done();
-      if (this.appending.get(key) === tail) this.appending.delete(key);
-    }
-  }
-
-  private async appendNow(ident: TableIdent, opts: AppendOptions): Promise<AppendResult> {
     const key = opts.commitIdKey ?? COMMIT_ID_PROPERTY;
     const commitId = opts.properties?.[key] ?? randomUUID();
     const props = { ...opts.properties, [key]: commitId };
     const maxAttempts = opts.maxAttempts ?? 10;
     // One snapshot id for every attempt, as Java's SnapshotProducer: the manifest's entries carry it.
     const snapshotId = newSnapshotId();
-    let table = opts.loaded ?? (await this.load(ident));
+    // Loaded in the first turn unless the caller has it: a state read before the turn may be stale.
+    let table: LoadedTable | undefined = opts.loaded;
     // The new manifests, one per partition spec the files were written with (usually one).
     let manifests: NewManifest[] | undefined;
     let conflicts = 0;
@@ -209,147 +195,173 @@ export class TableOps {
       recovered,
     });
 
+    const turnKey = [...ident.namespace, ident.name].join('\u001f');
+    let reload: 'conflict' | 'unknown' | undefined;
     try {
       for (let attempt = 1; ; attempt++) {
-        // A caller's retry of a commit that landed, or an unknown outcome that did land late.
-        const found = findCommit(table.metadata, key, commitId);
-        if (found) {
-          await this.cleanup(attempts, found.manifestList, manifests);
-          return result(table, found, true);
-        }
-        await this.settle(attempts, table.metadata);
-        const meta = table.metadata;
-        if (meta.formatVersion !== 2) {
-          throw new FloeError('METADATA_INVALID', `table ${ident.namespace.join('.')}.${ident.name} is format v${meta.formatVersion}; Floe writes format v2 tables only (upgrade it with the table property format-version=2)`);
-        }
-        const prepared = opts.prepare?.(meta) ?? {};
-        const parent = branchHead(meta);
-        const seq = meta.lastSequenceNumber + 1;
-        // The new manifests are written while the parent's manifest list is read: two round trips
-        // to the store at once, not one after the other (the commit path is freshness).
-        // Manifests written are kept for the retries even when the read fails.
-        const [, parentManifests] = await Promise.all([
-          opts.files.length > 0 && !manifests
-            ? this.writeManifests(meta, snapshotId, opts.files).then((m) => {
-                manifests = m;
-              })
-            : undefined,
-          parent?.manifestList ? this.io.read(parent.manifestList).then(decodeManifestList) : [],
-        ]);
-        // Only the manifest list carries the sequence number: the new manifest's ADDED entries
-        // have none and inherit it (spec: sequence number inheritance), so a retry rewrites nothing else.
-        const mine = (manifests ?? []).map((m) => ({ manifest: { ...m.manifest, sequence_number: BigInt(seq), min_sequence_number: BigInt(seq) }, files: m.files }));
-        const list = `${metadataDir(meta)}/snap-${snapshotId}-${attempt}-${randomUUID()}.avro`;
-        const current: Attempt = { list, merged: [], mergedAdded: [], parentId: parent?.snapshotId ?? null, state: 'failed' };
-        attempts.push(current);
-        const ctx = { io: this.io, meta, snapshotId, sequenceNumber: BigInt(seq), metadataDir: metadataDir(meta) };
-        // A rewrite marks its files DELETED in new copies of the manifests that list them.
-        let base = parentManifests;
-        let removed: DataFile[] = [];
-        if (opts.removes?.size) {
-          const r = await removeFiles(parentManifests, opts.removes, ctx);
-          current.merged.push(...r.written);
-          base = r.manifests;
-          removed = r.removed;
-        }
-        // Only manifests with live files go forward, besides this commit's own (Java's
-        // MergingSnapshotProducer keeps the same): a rewrite's manifest of DELETED entries only is
-        // listed by the snapshot that wrote it and left out by the next. (v2 manifest lists always
-        // carry the counts; v1 tables are refused above.)
-        base = base.filter((m) => m.added_files_count + m.existing_files_count > 0 || m.added_snapshot_id === snapshotId);
-        // Small manifests are merged as Iceberg's own appends do (src/iceberg/merge.ts); what this
-        // attempt merges is written for its parent only and goes with it if it fails.
-        const merged = await mergeManifests([...mine.map((m) => m.manifest), ...base], { ...ctx, added: mine });
-        // A rewrite's filtered manifests that the merge folded into a bigger one are listed by
-        // nothing: delete them now, or every compaction that merges leaves a few behind.
-        const listed = new Set(merged.manifests.map((m) => m.manifest_path));
-        const folded = current.merged.filter((f) => !listed.has(f));
-        if (folded.length) {
-          current.merged = current.merged.filter((f) => listed.has(f));
-          await Promise.all(folded.map((f) => this.io.delete(f).catch(() => undefined)));
-        }
-        current.merged.push(...merged.written);
-        current.mergedAdded = merged.mergedAdded.map((m) => m.manifest_path);
-        await this.io.write(
-          list,
-          encodeManifestList(merged.manifests, {
+        const done = await this.inTurn(turnKey, async (): Promise<AppendResult | undefined> => {
+          // After a failed attempt the table is loaded in this turn, so that no commit of this
+          // process can come between the state read and the attempt built on it.
+          if (reload || !table) table = await this.load(ident, reload === 'unknown' ? 30 : undefined);
+          // A caller's retry of a commit that landed, or an unknown outcome that did land late.
+          const found = findCommit(table.metadata, key, commitId);
+          if (found) {
+            await this.cleanup(attempts, found.manifestList, manifests);
+            return result(table, found, true);
+          }
+          await this.settle(attempts, table.metadata);
+          const meta = table.metadata;
+          if (meta.formatVersion !== 2) {
+            throw new FloeError('METADATA_INVALID', `table ${ident.namespace.join('.')}.${ident.name} is format v${meta.formatVersion}; Floe writes format v2 tables only (upgrade it with the table property format-version=2)`);
+          }
+          const prepared = opts.prepare?.(meta) ?? {};
+          const parent = branchHead(meta);
+          const seq = meta.lastSequenceNumber + 1;
+          // The new manifests are written while the parent's manifest list is read: two round trips
+          // to the store at once, not one after the other (the commit path is freshness).
+          // Manifests written are kept for the retries even when the read fails.
+          const [, parentManifests] = await Promise.all([
+            opts.files.length > 0 && !manifests
+              ? this.writeManifests(meta, snapshotId, opts.files).then((m) => {
+                  manifests = m;
+                })
+              : undefined,
+            parent?.manifestList ? this.io.read(parent.manifestList).then(decodeManifestList) : [],
+          ]);
+          // Only the manifest list carries the sequence number: the new manifest's ADDED entries
+          // have none and inherit it (spec: sequence number inheritance), so a retry rewrites nothing else.
+          const mine = (manifests ?? []).map((m) => ({ manifest: { ...m.manifest, sequence_number: BigInt(seq), min_sequence_number: BigInt(seq) }, files: m.files }));
+          const list = `${metadataDir(meta)}/snap-${snapshotId}-${attempt}-${randomUUID()}.avro`;
+          const current: Attempt = { list, merged: [], mergedAdded: [], parentId: parent?.snapshotId ?? null, state: 'failed' };
+          attempts.push(current);
+          const ctx = { io: this.io, meta, snapshotId, sequenceNumber: BigInt(seq), metadataDir: metadataDir(meta) };
+          // A rewrite marks its files DELETED in new copies of the manifests that list them.
+          let base = parentManifests;
+          let removed: DataFile[] = [];
+          if (opts.removes?.size) {
+            const r = await removeFiles(parentManifests, opts.removes, ctx);
+            current.merged.push(...r.written);
+            base = r.manifests;
+            removed = r.removed;
+          }
+          // Only manifests with live files go forward, besides this commit's own (Java's
+          // MergingSnapshotProducer keeps the same): a rewrite's manifest of DELETED entries only is
+          // listed by the snapshot that wrote it and left out by the next. (v2 manifest lists always
+          // carry the counts; v1 tables are refused above.)
+          base = base.filter((m) => m.added_files_count + m.existing_files_count > 0 || m.added_snapshot_id === snapshotId);
+          // Small manifests are merged as Iceberg's own appends do (src/iceberg/merge.ts); what this
+          // attempt merges is written for its parent only and goes with it if it fails.
+          const merged = await mergeManifests([...mine.map((m) => m.manifest), ...base], { ...ctx, added: mine });
+          // A rewrite's filtered manifests that the merge folded into a bigger one are listed by
+          // nothing: delete them now, or every compaction that merges leaves a few behind.
+          const listed = new Set(merged.manifests.map((m) => m.manifest_path));
+          const folded = current.merged.filter((f) => !listed.has(f));
+          if (folded.length) {
+            current.merged = current.merged.filter((f) => listed.has(f));
+            await Promise.all(folded.map((f) => this.io.delete(f).catch(() => undefined)));
+          }
+          current.merged.push(...merged.written);
+          current.mergedAdded = merged.mergedAdded.map((m) => m.manifest_path);
+          await this.io.write(
+            list,
+            encodeManifestList(merged.manifests, {
+              snapshotId,
+              ...(parent ? { parentSnapshotId: parent.snapshotId } : {}),
+              sequenceNumber: BigInt(seq),
+              formatVersion: meta.formatVersion,
+            }),
+          );
+          current.state = 'pending';
+          const snapshot: Snapshot = {
             snapshotId,
             ...(parent ? { parentSnapshotId: parent.snapshotId } : {}),
-            sequenceNumber: BigInt(seq),
-            formatVersion: meta.formatVersion,
-          }),
-        );
-        current.state = 'pending';
-        const snapshot: Snapshot = {
-          snapshotId,
-          ...(parent ? { parentSnapshotId: parent.snapshotId } : {}),
-          sequenceNumber: seq,
-          timestampMs: Math.max(Date.now(), (parent?.timestampMs ?? 0) + 1),
-          manifestList: list,
-          summary: snapshotSummary({
-            operation: opts.operation ?? (removed.length ? 'replace' : 'append'),
-            added: opts.files,
-            removed,
-            parent: parent?.summary,
-            properties: { ...props, ...prepared },
-          }),
-          schemaId: meta.currentSchemaId,
-        };
-        try {
-          const res = await this.catalog.commitTable(
-            ident,
-            [
-              { type: 'assert-table-uuid', uuid: meta.tableUuid },
-              { type: 'assert-ref-snapshot-id', ref: 'main', snapshotId: parent?.snapshotId ?? null },
-            ],
-            [
-              { action: 'add-snapshot', snapshot },
-              { action: 'set-snapshot-ref', refName: 'main', snapshotId, type: 'branch' },
-            ],
-          );
-          await this.cleanup(attempts, list, manifests);
-          return result(res, snapshot, false);
-        } catch (err) {
-          if (!isFloeError(err)) throw err;
-          if (err.code !== 'COMMIT_CONFLICT') opts.onAttemptFailed?.(err, attempt);
-          if (err.code === 'COMMIT_STATE_UNKNOWN') {
-            unknown++;
-            current.state = 'unknown';
-            table = await this.load(ident, 30);
-          } else if (err.code === 'COMMIT_CONFLICT') {
-            conflicts++;
-            current.state = 'failed';
-            await this.discard(current);
-            opts.onConflict?.(attempt);
-            table = await this.load(ident);
-          } else {
-            // Any other answer is definite: the catalog refused this request.
-            current.state = 'failed';
-            await this.discard(current);
-            throw err;
-          }
-          if (attempt >= maxAttempts) {
-            const landed = findCommit(table.metadata, key, commitId);
-            if (landed) {
-              await this.cleanup(attempts, landed.manifestList, manifests);
-              return result(table, landed, true);
+            sequenceNumber: seq,
+            timestampMs: Math.max(Date.now(), (parent?.timestampMs ?? 0) + 1),
+            manifestList: list,
+            summary: snapshotSummary({
+              operation: opts.operation ?? (removed.length ? 'replace' : 'append'),
+              added: opts.files,
+              removed,
+              parent: parent?.summary,
+              properties: { ...props, ...prepared },
+            }),
+            schemaId: meta.currentSchemaId,
+          };
+          try {
+            const res = await this.catalog.commitTable(
+              ident,
+              [
+                { type: 'assert-table-uuid', uuid: meta.tableUuid },
+                { type: 'assert-ref-snapshot-id', ref: 'main', snapshotId: parent?.snapshotId ?? null },
+              ],
+              [
+                { action: 'add-snapshot', snapshot },
+                { action: 'set-snapshot-ref', refName: 'main', snapshotId, type: 'branch' },
+              ],
+            );
+            await this.cleanup(attempts, list, manifests);
+            return result(res, snapshot, false);
+          } catch (err) {
+            if (!isFloeError(err)) throw err;
+            if (err.code !== 'COMMIT_CONFLICT') opts.onAttemptFailed?.(err, attempt);
+            if (err.code === 'COMMIT_STATE_UNKNOWN') {
+              unknown++;
+              current.state = 'unknown';
+              reload = 'unknown';
+            } else if (err.code === 'COMMIT_CONFLICT') {
+              conflicts++;
+              current.state = 'failed';
+              await this.discard(current);
+              opts.onConflict?.(attempt);
+              reload = 'conflict';
+            } else {
+              // Any other answer is definite: the catalog refused this request.
+              current.state = 'failed';
+              await this.discard(current);
+              throw err;
             }
-            // Whether this append may still land: only while an attempt of unknown outcome sits
-            // on the current head. When none does, the caller's data files are nobody's.
-            await this.settle(attempts, table.metadata);
-            const mayLand = attempts.some((a) => a.state === 'unknown');
-            throw new FloeError(err.code === 'COMMIT_CONFLICT' ? 'COMMIT_CONFLICT' : 'COMMIT_STATE_UNKNOWN', `append to ${ident.namespace.join('.')}.${ident.name} gave up after ${attempt} attempts: ${err.message}`, {
-              cause: err,
-              retryable: true,
-              details: { mayLand },
-            });
+            if (attempt >= maxAttempts) {
+              table = await this.load(ident, reload === 'unknown' ? 30 : undefined);
+              const landed = findCommit(table.metadata, key, commitId);
+              if (landed) {
+                await this.cleanup(attempts, landed.manifestList, manifests);
+                return result(table, landed, true);
+              }
+              // Whether this append may still land: only while an attempt of unknown outcome sits
+              // on the current head. When none does, the caller's data files are nobody's.
+              await this.settle(attempts, table.metadata);
+              const mayLand = attempts.some((a) => a.state === 'unknown');
+              throw new FloeError(err.code === 'COMMIT_CONFLICT' ? 'COMMIT_CONFLICT' : 'COMMIT_STATE_UNKNOWN', `append to ${ident.namespace.join('.')}.${ident.name} gave up after ${attempt} attempts: ${err.message}`, {
+                cause: err,
+                retryable: true,
+                details: { mayLand },
+              });
+            }
+            return undefined;
           }
-          await sleep((opts.backoffMs ?? 50) * 2 ** Math.min(attempt - 1, 6) * (0.5 + Math.random()));
-        }
+        });
+        if (done) return done;
+        await sleep((opts.backoffMs ?? 50) * 2 ** Math.min(attempt - 1, 6) * (0.5 + Math.random()));
       }
     } catch (err) {
-      await this.abandon(attempts, manifests, table.metadata, key, commitId);
+      if (table) await this.abandon(attempts, manifests, table.metadata, key, commitId);
       throw err;
+    }
+  }
+
+  /** Runs `f` when the calls before it for the same `key` have ended (a queue per table). */
+  private async inTurn<T>(key: string, f: () => Promise<T>): Promise<T> {
+    const before = this.appending.get(key);
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const tail = before ? before.then(() => mine) : mine;
+    this.appending.set(key, tail);
+    try {
+      if (before) await before;
+      return await f();
+    } finally {
+      done();
+      if (this.appending.get(key) === tail) this.appending.delete(key);
     }
   }
 

@@ -1,8 +1,9 @@
 /**
- * Appends to one table through one TableOps run one at a time, in call order (a compaction in
- * the service must not race the sink of the same process); appends to other tables do not wait.
- * Embedded catalog in-process, `file://` warehouse; the catalog client holds each commit request
- * for a moment so that overlapping appends would show.
+ * The attempts of appends to one table through one TableOps take turns, in call order (a
+ * compaction in the service must not race the sink of the same process); appends to other tables
+ * do not wait, and an append pausing between retries does not hold the table. Embedded catalog
+ * in-process, `file://` warehouse; the catalog client holds each commit request for a moment so
+ * that overlapping attempts would show.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,6 +69,34 @@ test('appends to one table queue in call order; another table does not wait; eve
     await assert.rejects(ops.append(t1, { files: a, properties: { 'floe.commit-id': 'dup' }, maxAttempts: 1, loaded: { ...(await ops.load(t1)), metadata: { ...head, tableUuid: 'another' } } }));
     const after = await ops.append(t1, { files: b, properties: { 'floe.commit-id': 'c' } });
     assert.equal(after.attempts, 1);
+  } finally {
+    await c.close();
+  }
+});
+
+test("an append's pause between retries does not hold the table; its next attempt reloads in its turn", async () => {
+  const c = await startTestCatalog();
+  try {
+    const slow = new Slow({ uri: c.url });
+    const ops = new TableOps(slow, c.io);
+    const other = new TableOps(new RestCatalog({ uri: c.url }), c.io); // another process's sink
+    await c.client.createNamespace(['db']);
+    const t1: TableIdent = { namespace: ['db'], name: 't1' };
+    await ops.create(t1, { schema: SCHEMA });
+    const w = new TableWriter((await ops.load(t1)).metadata, c.io);
+    await w.write({ id: 1n });
+    const files = await w.close();
+    const stale = await ops.load(t1);
+    await other.commitProperties(t1, { properties: { 'floe.commit-id': 'remote' } }); // `a` will conflict once
+    let conflicts = 0;
+    const a = ops.append(t1, { files, loaded: stale, properties: { 'floe.commit-id': 'a' }, backoffMs: 600, onConflict: () => void conflicts++ });
+    while (!slow.events.includes('t1:a end')) await sleep(5); // a's first attempt failed: it is pausing
+    const b = await ops.append(t1, { files: [], properties: { 'floe.commit-id': 'b' } });
+    const ra = await a;
+    assert.equal(b.attempts, 1);
+    assert.deepEqual([ra.attempts, conflicts], [2, 1]);
+    assert.deepEqual(slow.events, ['t1:a start', 't1:a end', 't1:b start', 't1:b end', 't1:a start', 't1:a end'], 'b committed during a\'s pause; a\'s retry built on b');
+    assert.deepEqual((await ops.load(t1)).metadata.snapshots.map((s) => s.summary['floe.commit-id']), ['remote', 'b', 'a']);
   } finally {
     await c.close();
   }
