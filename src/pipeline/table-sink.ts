@@ -30,6 +30,19 @@ interface PendingBatch {
   sealMs: number;
 }
 
+/** Snapshots past which a table's history is said to cost its commits (twice expiry's default cap). */
+export const HISTORY_WARNING = 20_000;
+
+/**
+ * What to say of a table with `snapshots` snapshots, if anything. Past HISTORY_WARNING expiry is
+ * off, its maxSnapshots raised, or other writers keep branches: every commit rewrites and every
+ * query reads all of it (~25 ms per 1,000 snapshots per commit here, bench:history).
+ */
+export function historyWarning(snapshots: number): string | undefined {
+  if (snapshots <= HISTORY_WARNING) return undefined;
+  return `table has ${snapshots} snapshots: every commit rewrites and every query reads all of them, and both slow down as they grow; snapshot expiry keeps them bounded (the mapping's \`expire\`, on by default, at most 10,000 per branch; or \`floe expire\`)`;
+}
+
 /** A batch cut from the open one: its offset ranges, its data writer, and a rollup's partial rows. */
 export interface Cut {
   ranges: Range[];
@@ -66,6 +79,8 @@ export class TableSink {
   /** The newest Kafka timestamp (ms) of the open batch's records, and of all committed ones. */
   private newestTs = 0;
   private newestCommittedTs = 0;
+  /** Said once: the table's history has grown past what expiry keeps by default (see commitPending). */
+  private warnedHistory = false;
   lastOffsetsOnlyAt = Date.now();
   /** Set when another process committed this table's range: the pipeline must re-seek. */
   fenced = false;
@@ -246,6 +261,11 @@ export class TableSink {
         this.ctx.metrics.newestCommittedRecord.set({ table: this.name }, p.newestTs / 1000);
       }
       this.ctx.metrics.tableSnapshots.set({ table: this.name }, res.metadata.snapshots.length);
+      const history = this.warnedHistory ? undefined : historyWarning(res.metadata.snapshots.length);
+      if (history) {
+        this.warnedHistory = true;
+        this.ctx.log.warn({ table: this.name, snapshots: res.metadata.snapshots.length }, history);
+      }
       this.ctx.log.debug({ table: this.name, rows: p.rows, files: p.files.length, sealMs: p.sealMs, ms: now - started, snapshot: String(res.snapshotId), recovered: res.recovered }, 'committed');
       return true;
     } catch (err) {
