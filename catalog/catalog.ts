@@ -66,11 +66,20 @@ export interface CatalogOptions {
   metrics?: CatalogMetrics;
 }
 
-const CACHE_ENTRIES = 512;
+/** Metadata text the cache may hold (with the parsed form beside it, which shares snapshots across versions). */
+const CACHE_BYTES = 64 * 1024 * 1024;
 
 export class Catalog {
-  /** Parsed metadata by file location: files never change once written, so this never goes stale. */
+  /**
+   * Parsed metadata by file location: files never change once written, so an entry never goes
+   * stale. Only the newest file of each table is kept (a commit reads the current one only), and
+   * at most CACHE_BYTES of text, oldest out first: one table committed every 10 s for a day has
+   * ~8 MB of metadata, and the last 512 versions of it (the bound before) were ~4 GB.
+   */
   private readonly cache = new Map<string, Cached>();
+  /** The cached file of each table, by table location. */
+  private readonly cachedFile = new Map<string, string>();
+  private cachedBytes = 0;
 
   /** The view operations (catalog/views.ts), over the same store and warehouse. */
   readonly views: ViewCatalog;
@@ -114,9 +123,30 @@ export class Catalog {
   }
 
   private remember(location: string, c: Cached): Cached {
-    if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
+    const older = this.cachedFile.get(c.meta.location);
+    if (older !== undefined) this.forget(older);
+    this.forget(location);
     this.cache.set(location, c);
+    this.cachedFile.set(c.meta.location, location);
+    this.cachedBytes += c.text.length;
+    for (const oldest of this.cache.keys()) {
+      if (this.cachedBytes <= CACHE_BYTES || oldest === location) break;
+      this.forget(oldest);
+    }
     return c;
+  }
+
+  private forget(location: string): void {
+    const c = this.cache.get(location);
+    if (!c) return;
+    this.cache.delete(location);
+    this.cachedBytes -= c.text.length;
+    if (this.cachedFile.get(c.meta.location) === location) this.cachedFile.delete(c.meta.location);
+  }
+
+  /** What the metadata cache holds (for tests). */
+  get cacheSize(): { files: number; bytes: number } {
+    return { files: this.cache.size, bytes: this.cachedBytes };
   }
 
   private async writeMetadata(location: string, meta: TableMetadata): Promise<string> {
