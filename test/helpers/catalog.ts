@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openStore, startCatalogServer, s3ClientConfig, type CatalogServer, type CatalogServerOptions } from '../../catalog/index.js';
+import { Catalog } from '../../catalog/catalog.js';
+import { SqliteStore } from '../../catalog/store/index.js';
 import { LocalFileIO, S3FileIO, type FileIO } from '../../src/io/index.js';
 import { RestCatalog, TableOps } from '../../src/iceberg/index.js';
 import { silentLogger } from '../../src/observability/index.js';
@@ -109,4 +111,17 @@ export async function spawnCatalog(args: string[], env: Record<string, string> =
       await exited;
     },
   };
+}
+
+/** The catalog without a server: an in-memory SQLite store, a temporary `file://` warehouse, namespace `db`. */
+export async function withDirectCatalog<T>(f: (catalog: Catalog, dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'floe-meta-'));
+  try {
+    const store = new SqliteStore(':memory:');
+    await store.migrate();
+    await store.createNamespace(['db'], {});
+    return await f(new Catalog({ store, io: new LocalFileIO(), warehouse: `file://${dir}`, log: silentLogger() }), dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

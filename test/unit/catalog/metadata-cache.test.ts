@@ -4,21 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Catalog } from '../../../catalog/catalog.js';
-import { SqliteStore } from '../../../catalog/store/index.js';
-import { LocalFileIO } from '../../../src/io/local.js';
-import { createLogger } from '../../../src/observability/index.js';
+import { withDirectCatalog } from '../../helpers/catalog.js';
 
 test('one cached metadata file per table, whatever the number of commits; loads still answer the current one', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'floe-meta-'));
-  try {
-    const store = new SqliteStore(':memory:');
-    await store.migrate();
-    await store.createNamespace(['db'], {});
-    const catalog = new Catalog({ store, io: new LocalFileIO(), warehouse: `file://${dir}`, log: createLogger({ level: 'silent' }) });
+  await withDirectCatalog(async (catalog) => {
     const schema = { schemaId: 0, fields: [{ id: 1, name: 'id', required: true, type: { type: 'long' as const } }] };
     for (const name of ['a', 'b']) await catalog.createTable(['db'], { name, schema, properties: {}, stageCreate: false });
     const texts = new Map<string, number>();
@@ -32,7 +21,5 @@ test('one cached metadata file per table, whatever the number of commits; loads 
     const a = await catalog.loadTable({ namespace: ['db'], name: 'a' });
     assert.equal(a.metadata.properties.round, '39');
     assert.equal(catalog.cacheSize.files, 2);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -5,21 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Catalog } from '../../../catalog/catalog.js';
-import { SqliteStore } from '../../../catalog/store/index.js';
-import { LocalFileIO } from '../../../src/io/local.js';
-import { createLogger } from '../../../src/observability/index.js';
+import { withDirectCatalog } from '../../helpers/catalog.js';
 
 async function commits(properties: Record<string, string>, n: number): Promise<{ files: string[]; log: string[]; current: string | undefined }> {
-  const dir = mkdtempSync(join(tmpdir(), 'floe-meta-'));
-  try {
-    const store = new SqliteStore(':memory:');
-    await store.migrate();
-    await store.createNamespace(['db'], {});
-    const catalog = new Catalog({ store, io: new LocalFileIO(), warehouse: `file://${dir}`, log: createLogger({ level: 'silent' }) });
+  return withDirectCatalog(async (catalog, dir) => {
     await catalog.createTable(['db'], { name: 't', schema: { schemaId: 0, fields: [{ id: 1, name: 'id', required: true, type: { type: 'long' } }] }, properties, stageCreate: false });
     let loaded;
     for (let i = 0; i < n; i++) {
@@ -27,9 +18,7 @@ async function commits(properties: Record<string, string>, n: number): Promise<{
     }
     const files = readdirSync(join(dir, 'db', 't', 'metadata')).filter((f) => f.endsWith('.metadata.json')).sort();
     return { files, log: (loaded?.metadata.metadataLog ?? []).map((e) => e.metadataFile.split('/').at(-1) as string).sort(), current: loaded?.metadataLocation?.split('/').at(-1) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 test('with delete-after-commit, only the current metadata file and the logged ones stay', async () => {
