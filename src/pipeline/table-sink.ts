@@ -14,6 +14,7 @@ import { COMMIT_ID_KEY, checkContiguity, offsetsAfter, offsetsKey, serializeOffs
 import type { DataFile } from '../spec/data-file.js';
 import { ancestors, branchHead } from '../spec/metadata.js';
 import type { Value } from '../spec/types.js';
+import { EXPIRE_DEFAULTS } from '../maintenance/expire.js';
 import type { RollupAggregator, RollupPlan } from '../rollup/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -31,7 +32,7 @@ interface PendingBatch {
 }
 
 /** Snapshots past which a table's history is said to cost its commits (twice expiry's default cap). */
-export const HISTORY_WARNING = 20_000;
+export const HISTORY_WARNING = 2 * EXPIRE_DEFAULTS.maxSnapshots;
 
 /**
  * What to say of a table with `snapshots` snapshots, if anything. Past HISTORY_WARNING expiry is
@@ -40,7 +41,7 @@ export const HISTORY_WARNING = 20_000;
  */
 export function historyWarning(snapshots: number): string | undefined {
   if (snapshots <= HISTORY_WARNING) return undefined;
-  return `table has ${snapshots} snapshots: every commit rewrites and every query reads all of them, and both slow down as they grow; snapshot expiry keeps them bounded (the mapping's \`expire\`, on by default, at most 10,000 per branch; or \`floe expire\`)`;
+  return `table has ${snapshots} snapshots: every commit rewrites and every query reads all of them, and both slow down as they grow; snapshot expiry keeps them bounded (the mapping's \`expire\`, on by default, at most ${EXPIRE_DEFAULTS.maxSnapshots.toLocaleString('en-US')} per branch; or \`floe expire\`)`;
 }
 
 /** A batch cut from the open one: its offset ranges, its data writer, and a rollup's partial rows. */
