@@ -4,7 +4,7 @@ import { parseColumnType } from './columns.js';
 import { duration, fieldPath, partitionExpr, tableIdent, topicRegex } from './fields.js';
 
 export const KAFKA_COLUMNS = ['topic', 'partition', 'offset', 'timestamp', 'key', 'headers'] as const;
-export const MAPPING_MODES = ['append', 'rollup'] as const;
+export const MAPPING_MODES = ['append', 'rollup', 'upsert'] as const;
 
 export const deadLetterSchema = z
   .object({ table: tableIdent.optional(), topic: z.string().min(1).optional() })
@@ -103,6 +103,40 @@ const rollupSchema = z
 
 export type RollupConfig = z.output<typeof rollupSchema>;
 
+/**
+ * An upsert mapping's key and deletes: the table keeps the newest row per key (equality deletes,
+ * D28). `deleteWhen`: a record whose field has this value deletes its key (e.g. Debezium's
+ * `__deleted: "true"` from ExtractNewRecordState with delete.handling.mode=rewrite).
+ */
+const upsertSchema = z
+  .object({
+    key: z
+      .array(z.string().regex(/^[A-Za-z_][\w-]*$/, 'must be a top-level field name (nested keys are not supported yet)'))
+      .min(1, 'name at least one key field, e.g. [id]')
+      .refine((k) => new Set(k).size === k.length, 'a key field is listed twice'),
+    deleteWhen: z
+      .object({ field: fieldPath, equals: z.union([z.string(), z.number(), z.boolean()], { message: 'expected a string, number or boolean value' }).transform(String) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type UpsertConfig = z.output<typeof upsertSchema>;
+
+/** What an upsert mapping cannot have yet, and a partitioning that would leave old rows undeleted. */
+function checkUpsert(m: { route?: unknown; compact?: unknown; schemaEvolution?: unknown; partitionBy?: unknown; upsert?: { key?: unknown } }, ctx: z.RefinementCtx): void {
+  if (m.route !== undefined) ctx.addIssue({ code: 'custom', message: 'routing by a field is not available with mode: upsert (a key must always reach the same table); write one upsert mapping per table', path: ['route'] });
+  if (m.compact !== undefined) ctx.addIssue({ code: 'custom', message: "Floe does not compact tables with deletes yet: remove compact and compact the table with Spark's rewrite_data_files (README, Upserts)", path: ['compact'] });
+  if (m.schemaEvolution === 'add-columns') ctx.addIssue({ code: 'custom', message: 'schema evolution is not available with mode: upsert yet: remove schemaEvolution (or set it to none)', path: ['schemaEvolution'] });
+  const key = Array.isArray(m.upsert?.key) ? (m.upsert.key as string[]) : [];
+  (Array.isArray(m.partitionBy) ? m.partitionBy : []).forEach((p: { column?: string; text?: string } | null, i: number) => {
+    if (typeof p !== 'object' || p === null || typeof p.column !== 'string') return;
+    if (key.length > 0 && !key.includes(p.column)) {
+      ctx.addIssue({ code: 'custom', message: `'${p.text ?? p.column}' partitions by '${p.column}', which is not a key field: a row whose '${p.column}' changed would land in another partition than its older version's delete; partition by key fields only (or not at all)`, path: ['partitionBy', i] });
+    }
+  });
+}
+
 export const mappingSchema = z
   .object({
     topics: z.array(z.string().min(1)).min(1, 'list at least one topic').optional(),
@@ -186,6 +220,7 @@ export const mappingSchema = z
     schemaEvolution: z.enum(['none', 'add-columns']).default('none'),
     deadLetter: deadLetterSchema.optional(),
     rollup: rollupSchema.optional(),
+    upsert: upsertSchema.optional(),
   })
   .strict()
   // Runs even when a key above is invalid, so that every problem is reported at once: hence
@@ -197,11 +232,13 @@ export const mappingSchema = z
       if (m.topics !== undefined && m.topicPattern !== undefined) ctx.addIssue({ code: 'custom', message: 'give topics or topicPattern, not both', path: ['topicPattern'] });
       if (m.format === 'json' && m.schema === undefined) ctx.addIssue({ code: 'custom', message: "format 'json' needs a declared schema: a list of {name, type} columns or a JSON Schema", path: ['schema'] });
       if (typeof m.mode === 'string') {
-        if (m.mode === 'upsert') ctx.addIssue({ code: 'custom', message: "'upsert' is not supported yet; use 'append' or 'rollup'", path: ['mode'] });
-        else if (!(MAPPING_MODES as readonly string[]).includes(m.mode)) ctx.addIssue({ code: 'custom', message: `'${m.mode}' is not a mapping mode; use 'append' or 'rollup'`, path: ['mode'] });
+        if (!(MAPPING_MODES as readonly string[]).includes(m.mode)) ctx.addIssue({ code: 'custom', message: `'${m.mode}' is not a mapping mode; use 'append', 'rollup' or 'upsert'`, path: ['mode'] });
         else if (m.mode === 'rollup' && m.rollup === undefined) ctx.addIssue({ code: 'custom', message: "mode 'rollup' needs a rollup section: {timeField, window, groupBy, measures}", path: ['rollup'] });
         else if (m.mode !== 'rollup' && m.rollup !== undefined) ctx.addIssue({ code: 'custom', message: 'a rollup section needs mode: rollup', path: ['mode'] });
         else if (m.mode === 'rollup' && m.schemaEvolution === 'add-columns') ctx.addIssue({ code: 'custom', message: "a rollup table's columns come from its rollup section: remove schemaEvolution (or set it to none)", path: ['schemaEvolution'] });
+        else if (m.mode === 'upsert' && m.upsert === undefined) ctx.addIssue({ code: 'custom', message: 'mode \'upsert\' needs an upsert section: {key: [field, ...]}', path: ['upsert'] });
+        else if (m.mode !== 'upsert' && m.upsert !== undefined) ctx.addIssue({ code: 'custom', message: 'an upsert section needs mode: upsert', path: ['mode'] });
+        else if (m.mode === 'upsert') checkUpsert(m, ctx);
       }
       const seen = new Set<string>();
       (Array.isArray(m.partitionBy) ? m.partitionBy : []).forEach((p, i) => {

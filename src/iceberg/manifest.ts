@@ -126,8 +126,8 @@ export interface ManifestWriteInput {
   entries: readonly ManifestEntryInput[];
 }
 
-/** The bytes of a data manifest. */
-export function encodeManifest(input: ManifestWriteInput): Buffer {
+/** The bytes of a manifest: of data files, or of delete files when `input.content` is 'deletes'. */
+export function encodeManifest(input: ManifestWriteInput & { content?: 'data' | 'deletes' }): Buffer {
   const records = input.entries.map((e) => ({
     status: e.status,
     snapshot_id: e.snapshotId,
@@ -135,7 +135,7 @@ export function encodeManifest(input: ManifestWriteInput): Buffer {
     file_sequence_number: e.fileSequenceNumber,
     data_file: dataFileRecord(e.file, input.partitionType),
   }));
-  return writeAvroFile(manifestEntrySchema(input.partitionType) as object, records, { metadata: manifestMetadata(input.schema, input.spec, input.formatVersion) });
+  return writeAvroFile(manifestEntrySchema(input.partitionType) as object, records, { metadata: manifestMetadata(input.schema, input.spec, input.formatVersion, input.content) });
 }
 
 /**

@@ -8,7 +8,7 @@ import type { FileIO } from '../io/file-io.js';
 import type { DataFile } from '../spec/data-file.js';
 import { currentSchema, defaultSpec, type TableMetadata } from '../spec/metadata.js';
 import { partitioner } from '../spec/partition.js';
-import type { Value } from '../spec/types.js';
+import type { Schema, Value } from '../spec/types.js';
 import { ParquetFileWriter, type ParquetWriterOptions } from '../parquet/writer.js';
 import { PartitionedWriter } from './writers/partitioned.js';
 import { dataDir } from './table.js';
@@ -19,14 +19,26 @@ export interface TableWriterOptions extends ParquetWriterOptions {
   maxBufferedBytes?: number;
 }
 
+/** Equality delete files instead of data files: rows of the key columns only (upserts, D28). */
+export interface EqualityDeletes {
+  /** The key columns, with the table's field ids (the partition's source columns among them). */
+  schema: Schema;
+  equalityIds: readonly number[];
+}
+
 export class TableWriter {
   private readonly inner: PartitionedWriter<DataFile>;
   private rowsWritten = 0;
   /** The partition spec the files are written with: the table's default when the writer was made. */
   readonly specId: number;
 
-  constructor(meta: TableMetadata, io: FileIO, options: TableWriterOptions = {}) {
-    const schema = currentSchema(meta);
+  constructor(
+    meta: TableMetadata,
+    io: FileIO,
+    options: TableWriterOptions = {},
+    private readonly deletes?: EqualityDeletes,
+  ) {
+    const schema = deletes?.schema ?? currentSchema(meta);
     const spec = defaultSpec(meta);
     this.specId = spec.specId;
     const part = spec.fields.length ? partitioner(spec, schema) : undefined;
@@ -37,7 +49,7 @@ export class TableWriter {
     this.inner = new PartitionedWriter<DataFile>(
       (p) => {
         const dir = part && p ? `${base}/${part.path(p.values)}` : base;
-        const location = `${dir}/${prefix}-${String(seq++).padStart(5, '0')}.parquet`;
+        const location = `${dir}/${prefix}-${String(seq++).padStart(5, '0')}${deletes ? '-deletes' : ''}.parquet`;
         return new ParquetFileWriter({ schema, out: io.create(location), location, partition: p?.values ?? [], options: parquet });
       },
       part ? (row) => part(row as { [k: string]: Value }) : () => undefined,
@@ -65,7 +77,8 @@ export class TableWriter {
   }
 
   async close(): Promise<DataFile[]> {
-    return (await this.inner.close()).map((f) => ({ ...f, specId: this.specId }));
+    const d = this.deletes;
+    return (await this.inner.close()).map((f) => (d ? { ...f, specId: this.specId, content: 2 as const, equalityIds: [...d.equalityIds] } : { ...f, specId: this.specId }));
   }
 
   abort(): Promise<void> {

@@ -410,22 +410,25 @@ export class TableOps {
 
   /**
    * One manifest per partition spec the files were written with (their `specId`, else the
-   * table's default). A file keeps the spec of the writer that made it: when another engine
+   * table's default) and per content: data files and delete files go to separate manifests, as
+   * the spec requires. A file keeps the spec of the writer that made it: when another engine
    * changes the table's partitioning while a batch is open, the batch's files are still listed
    * under the spec their partition tuples belong to (any spec the table has stays valid for its files).
    */
   private async writeManifests(meta: TableMetadata, snapshotId: bigint, files: readonly DataFile[]): Promise<NewManifest[]> {
-    const bySpec = new Map<number, DataFile[]>();
+    const groups = new Map<string, { specId: number; deletes: boolean; files: DataFile[] }>();
     const fallback = defaultSpec(meta).specId;
     for (const f of files) {
-      const id = f.specId ?? fallback;
-      const group = bySpec.get(id);
-      if (group) group.push(f);
-      else bySpec.set(id, [f]);
+      const specId = f.specId ?? fallback;
+      const deletes = f.content !== 0;
+      const k = `${specId}:${deletes}`;
+      const group = groups.get(k);
+      if (group) group.files.push(f);
+      else groups.set(k, { specId, deletes, files: [f] });
     }
     const schema = currentSchema(meta);
     return Promise.all(
-      [...bySpec].map(async ([specId, group]) => {
+      [...groups.values()].map(async ({ specId, deletes, files: group }) => {
         const spec = specById(meta, specId);
         if (!spec) throw new FloeError('METADATA_INVALID', `data file ${group[0]?.filePath} was written with partition spec ${specId}, which table ${meta.location} no longer has`);
         const partType = partitionType(spec, schema);
@@ -434,6 +437,7 @@ export class TableOps {
           spec,
           partitionType: partType,
           formatVersion: meta.formatVersion,
+          content: deletes ? 'deletes' : 'data',
           entries: group.map((file) => ({ status: 1, snapshotId, sequenceNumber: null, fileSequenceNumber: null, file })),
         });
         const location = `${metadataDir(meta)}/${randomUUID()}-m0.avro`;
@@ -447,6 +451,7 @@ export class TableOps {
             existingRows: 0n,
             deletedRows: 0n,
           }),
+          ...(deletes ? { content: 1 } : {}),
           sequence_number: 0n,
           min_sequence_number: 0n,
           partitions: manifestPartitions(partType, group),

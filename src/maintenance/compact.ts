@@ -132,7 +132,7 @@ async function liveFiles(ops: TableOps, meta: TableMetadata): Promise<LiveFile[]
   const schema = currentSchema(meta);
   const out: LiveFile[] = [];
   for (const m of decodeManifestList(await ops.io.read(head.manifestList))) {
-    if (m.content !== 0) throw new FloeError('METADATA_INVALID', 'the table has delete files: a rollup table with row deletes is not compacted');
+    if (m.content !== 0) throw new FloeError('METADATA_INVALID', 'the table has delete files (an upsert table, or row deletes by another engine): Floe does not compact such tables yet; use Spark rewrite_data_files');
     const spec = meta.partitionSpecs.find((s) => s.specId === m.partition_spec_id);
     if (!spec) continue;
     for (const e of decodeManifest(await ops.io.read(m.manifest_path), partitionType(spec, schema))) if (e.status !== 2) out.push({ file: e.file, specId: spec.specId });

@@ -9,6 +9,7 @@ import { buildSpec } from '../spec/partition.js';
 import type { Transform } from '../spec/transforms.js';
 import type { RollupConfig } from '../config/mapping.js';
 import type { RawRecord } from './dead-letter.js';
+import { planUpsert } from '../upsert/index.js';
 
 export interface Mapping {
   readonly cfg: MappingConfig;
@@ -66,6 +67,8 @@ export function buildMapping(cfg: MappingConfig, config: FloeConfig, registry: R
   const plans = new Map<number, RollupPlan>();
   // A declared schema is known now: check the rollup against it at start.
   if (rollup && declared) plans.set(0, planRollupTable(cfg, rollup, declared, key));
+  // And an upsert key (a registry's schema is checked when the table is created from it).
+  if (cfg.mode === 'upsert' && cfg.upsert && declared) planUpsert(cfg.upsert, declared, key);
   const routeCfg = cfg.route;
   const targets = mappingTables(cfg);
   const path = routeCfg?.field.split('.') ?? [];

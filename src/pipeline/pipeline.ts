@@ -26,6 +26,8 @@ import { buildMapping, checkRollupWithRegistry, mappingPartitioning, propertyDif
 import { TableSink } from './table-sink.js';
 import { RollupAggregator, rollupViewRequest, type RollupPlan } from '../rollup/index.js';
 import { evolveSchema } from '../spec/evolve.js';
+import { planUpsert, upsertTableSchema, UpsertBuffer } from '../upsert/index.js';
+import type { UpsertConfig } from '../config/mapping.js';
 
 /**
  * Table properties of the tables Floe creates, before the mapping's own `tableProperties`. A sink
@@ -69,11 +71,12 @@ export class Pipeline {
   constructor(private readonly d: PipelineDeps) {
     const decoders = new Map<string, Decoder>();
     this.mappings = d.config.mappings.map((m, i) => buildMapping(m, d.config, d.registry, i, decoders));
-    // A rollup table holds partial aggregates only: no other mapping may write rows into it.
+    // A rollup table holds partial aggregates only, an upsert table one row per key: no other
+    // mapping may write rows into either.
     this.mappings.forEach((m, i) => {
-      if (!m.rollupPlan) return;
+      if (m.cfg.mode === 'append') return;
       this.mappings.forEach((o, j) => {
-        if (j !== i && o.tables.includes(m.cfg.table)) throw new FloeError('CONFIG_INVALID', `${o.key}: writes to ${m.cfg.table}, which is the rollup table of ${m.key}; give each rollup its own table`);
+        if (j !== i && o.tables.includes(m.cfg.table)) throw new FloeError('CONFIG_INVALID', `${o.key}: writes to ${m.cfg.table}, which is the ${m.cfg.mode} table of ${m.key}; give each ${m.cfg.mode} mapping its own table`);
       });
     });
     for (const m of this.mappings) for (const t of m.tables) this.sink(t);
@@ -290,6 +293,7 @@ export class Pipeline {
 
   private toTable(m: Mapping, r: KafkaRecord, key: string, decoded: DecodedRecord): Promise<void> | void {
     if (m.rollupPlan) return this.toRollup(m, r, key, decoded);
+    if (m.cfg.upsert) return this.toUpsert(m, m.cfg.upsert, r, key, decoded);
     let table: string;
     try {
       table = m.route(decoded.value);
@@ -364,10 +368,44 @@ export class Pipeline {
     s.evolved.add(schemaId);
   }
 
+  /**
+   * A record of an upsert mapping (D28): the table is created with the key fields required and
+   * as its identifier fields; the record replaces the batch's earlier one of its key.
+   */
+  private toUpsert(m: Mapping, cfg: UpsertConfig, r: KafkaRecord, key: string, decoded: DecodedRecord): Promise<void> | void {
+    const s = this.sink(m.cfg.table);
+    if (!s.cursor.accepts(key, r.offset)) {
+      this.d.metrics.skipped.inc({ table: s.name });
+      return;
+    }
+    if (!s.exists) {
+      return m.decoder.tableSchema(decoded.schemaId).then(
+        // A value schema without the key is the config's fault (CONFIG_INVALID naming the key):
+        // processing stops rather than dead-letter every record.
+        (schema) => this.ensureTable(s, m, async () => upsertTableSchema(schema, cfg, m.key)).then(() => this.toUpsert(m, cfg, r, key, decoded)),
+        (err: unknown) => {
+          if (isFloeError(err) && err.retryable) throw err;
+          return this.deadLetter(m, r, key, err, s.name);
+        },
+      );
+    }
+    if (!s.upserts) {
+      const meta = (s.loaded as NonNullable<TableSink['loaded']>).metadata;
+      const plan = planUpsert(cfg, currentSchema(meta), m.key);
+      const outside = defaultSpec(meta).fields.filter((f) => !plan.equalityIds.includes(f.sourceId));
+      if (outside.length) {
+        throw new FloeError('CONFIG_INVALID', `${m.key}.upsert.key: table ${s.name} is partitioned by ${outside.map((f) => f.name).join(', ')}, not by key fields: an update that moves a row to another partition would leave the old row; use a table partitioned by key fields only (or not at all)`);
+      }
+      s.upserts = new UpsertBuffer(plan);
+    }
+    return this.appendRow(m, s, r, key, decoded);
+  }
+
   private appendRow(m: Mapping, s: TableSink, r: KafkaRecord, key: string, decoded: DecodedRecord): Promise<void> | void {
     try {
       const row = this.converter(m, s, decoded.schemaId)(decoded.value);
       if (m.kafkaFields.length) row._kafka = m.kafkaValue(r);
+      if (s.upserts) return s.upsert(row, r.size, r.timestamp);
       return s.append(row, r.size, r.timestamp);
     } catch (err) {
       if (isFloeError(err) && err.retryable) throw err;

@@ -16,6 +16,7 @@ import { ancestors, branchHead } from '../spec/metadata.js';
 import type { Value } from '../spec/types.js';
 import { EXPIRE_DEFAULTS } from '../maintenance/expire.js';
 import type { RollupAggregator, RollupPlan } from '../rollup/index.js';
+import type { UpsertBuffer, UpsertDrain } from '../upsert/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -54,6 +55,8 @@ export interface Cut {
   /** The newest Kafka timestamp (ms) among them; 0 when none had one. */
   newestTs: number;
   partials?: Array<{ [k: string]: Value }>;
+  /** An upsert batch: the newest row per key and the keys to delete (D28). */
+  upserts?: UpsertDrain;
 }
 
 export interface SinkContext {
@@ -95,6 +98,11 @@ export class TableSink {
    * cut, and it is emptied with the batch (on a fence or a new assignment too).
    */
   aggregator: RollupAggregator | undefined;
+  /**
+   * For an upsert table: the batch's newest row per key, written with the equality deletes of
+   * its keys when the batch is cut; emptied with the batch like a rollup's map.
+   */
+  upserts: UpsertBuffer | undefined;
 
   constructor(
     readonly name: string,
@@ -138,6 +146,19 @@ export class TableSink {
   }
 
   /**
+   * Adds a record to an upsert table's batch, replacing an earlier one of the same key. Throws
+   * CONVERT_FAILED (nothing added) for a row without its key.
+   */
+  upsert(row: { [k: string]: Value }, size: number, kafkaTs: number | undefined): void {
+    if (!this.upserts) throw new FloeError('INTERNAL', `table ${this.name} is not an upsert table`);
+    const before = this.upserts.bufferedBytes;
+    this.upserts.add(row, size);
+    this.rows++;
+    if (kafkaTs !== undefined && kafkaTs > this.newestTs) this.newestTs = kafkaTs;
+    this.bytes += this.upserts.bufferedBytes - before;
+  }
+
+  /**
    * The table's schema changed (columns added): rows from now on go to a writer of the new
    * schema; the open writer's rows stay in this batch, in files of the old schema.
    */
@@ -167,6 +188,7 @@ export class TableSink {
     this.bytes = 0;
     this.newestTs = 0;
     this.aggregator?.clear();
+    this.upserts?.clear();
     const p = this.pending;
     this.pending = undefined;
     for (const w of ws) await w.abort().catch(() => undefined);
@@ -183,7 +205,7 @@ export class TableSink {
     if (this.rows === 0 && !offsetsOnly) return undefined;
     const ranges = this.cursor.cut(positions);
     if (ranges.length === 0) return undefined;
-    const cut: Cut = { ranges, writers: [...this.retired, ...(this.writer ? [this.writer] : [])], rows: this.rows, newestTs: this.newestTs, ...(this.aggregator ? { partials: this.aggregator.drain() } : {}) };
+    const cut: Cut = { ranges, writers: [...this.retired, ...(this.writer ? [this.writer] : [])], rows: this.rows, newestTs: this.newestTs, ...(this.aggregator ? { partials: this.aggregator.drain() } : {}), ...(this.upserts ? { upserts: this.upserts.drain() } : {}) };
     this.writer = undefined;
     this.retired = [];
     this.rows = 0;
@@ -203,6 +225,22 @@ export class TableSink {
         if (r) await r;
       }
       writers.push(writer);
+    }
+    if (cut.upserts?.keys.length) {
+      // An upsert batch: its newest rows, and its keys as equality deletes of the older rows.
+      const meta = (this.loaded as LoadedTable).metadata;
+      const plan = (this.upserts as UpsertBuffer).plan;
+      const rows = new TableWriter(meta, this.ctx.io, this.ctx.writer);
+      for (const row of cut.upserts.rows) {
+        const r = rows.write(row);
+        if (r) await r;
+      }
+      const deletes = new TableWriter(meta, this.ctx.io, this.ctx.writer, { schema: plan.deleteSchema, equalityIds: plan.equalityIds });
+      for (const row of cut.upserts.keys) {
+        const r = deletes.write(row);
+        if (r) await r;
+      }
+      writers.push(rows, deletes);
     }
     const sealStart = Date.now();
     const files = [];
@@ -230,6 +268,8 @@ export class TableSink {
         files: p.files,
         properties: { [COMMIT_ID_KEY]: p.commitId },
         commitIdKey: COMMIT_ID_KEY,
+        // Java's RowDelta names a commit that adds deletes an overwrite.
+        ...(p.files.some((f) => f.content !== 0) ? { operation: 'overwrite' as const } : {}),
         ...(this.loaded ? { loaded: this.loaded } : {}),
         onConflict: () => this.ctx.metrics.conflicts.inc({ table: this.name }),
         onAttemptFailed: (err, attempt) => {

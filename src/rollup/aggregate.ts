@@ -34,7 +34,8 @@ const DECIMAL_MAX = 10n ** 38n - 1n;
 /** Estimated bytes of one accumulator beyond its group values, for the memory limit. */
 const ACC_BYTES = 160;
 
-function read(row: Row, path: readonly string[]): Value | undefined {
+/** The value at a dotted path of a row; undefined when a struct on the way is absent. */
+export function read(row: Row, path: readonly string[]): Value | undefined {
   let v: Value | undefined = row;
   for (const p of path) {
     if (v === null || v === undefined || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) return undefined;
@@ -43,7 +44,8 @@ function read(row: Row, path: readonly string[]): Value | undefined {
   return v;
 }
 
-function keyPart(v: Value | undefined): string {
+/** A value as part of a map key: distinct for distinct values and types (bytes by content). */
+export function keyPart(v: Value | undefined): string {
   if (v === null || v === undefined) return '\u0000';
   if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('base64')}`;
   return `${typeof v === 'bigint' ? 'n' : typeof v === 'string' ? 's' : 'v'}${String(v)}`;

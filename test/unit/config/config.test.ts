@@ -148,10 +148,27 @@ test('a wrong type is named with the value', () => {
   one(good.replace('brokers: ["${BROKER:-127.0.0.1:9092}"]', 'brokers: [localhost]'), /kafka\.brokers\[0\]: must be host:port \(got 'localhost'\)/);
 });
 
-test('an unknown mapping mode is refused; upsert says it is not there yet', () => {
-  one(good.replace('table: shop.orders', 'table: shop.orders\n    mode: merge'), /^floe\.yaml:\d+: mappings\[0\]\.mode: 'merge' is not a mapping mode; use 'append' or 'rollup'$/);
-  one(good.replace('table: shop.orders', 'table: shop.orders\n    mode: upsert'), /^floe\.yaml:14: mappings\[0\]\.mode: 'upsert' is not supported yet; use 'append' or 'rollup'$/);
+test('an unknown mapping mode is refused; rollup and upsert need their sections', () => {
+  one(good.replace('table: shop.orders', 'table: shop.orders\n    mode: merge'), /^floe\.yaml:\d+: mappings\[0\]\.mode: 'merge' is not a mapping mode; use 'append', 'rollup' or 'upsert'$/);
+  one(good.replace('table: shop.orders', 'table: shop.orders\n    mode: upsert'), /^floe\.yaml:\d+: mappings\[0\]\.upsert: mode 'upsert' needs an upsert section: \{key: \[field, \.\.\.\]\}$/);
   one(good.replace('table: shop.orders', 'table: shop.orders\n    mode: rollup'), /mappings\[0\]\.rollup: mode 'rollup' needs a rollup section/);
+});
+
+test('upsert mappings: the key, deleteWhen, and what upsert cannot have yet, each refused with its key', () => {
+  const upsert = good.replace('table: shop.orders', 'table: shop.orders\n    mode: upsert\n    upsert: {key: [order_id], deleteWhen: {field: op, equals: d}}').replace('"day(event_time)", "bucket(16, order_id)", merchant', '"bucket(16, order_id)"');
+  const c = parseConfig(upsert, 'floe.yaml', {});
+  assert.equal(c.mappings[0]?.mode, 'upsert');
+  assert.deepEqual(c.mappings[0]?.upsert, { key: ['order_id'], deleteWhen: { field: 'op', equals: 'd' } });
+  assert.deepEqual(parseConfig(upsert.replace('equals: d', 'equals: true'), 'floe.yaml', {}).mappings[0]?.upsert?.deleteWhen, { field: 'op', equals: 'true' }, 'a YAML boolean is compared as its text');
+  one(upsert.replace('"bucket(16, order_id)"', '"day(event_time)"'), /mappings\[0\]\.partitionBy\[0\]: 'day\(event_time\)' partitions by 'event_time', which is not a key field: .*partition by key fields only/);
+  one(upsert.replace('key: [order_id]', 'key: []'), /mappings\[0\]\.upsert\.key: name at least one key field/);
+  // Two problems: the nested key, and the partition by a field that is then not a key.
+  assert.match(refused(upsert.replace('key: [order_id]', 'key: [customer.id]')), /^floe\.yaml:15: mappings\[0\]\.upsert\.key\[0\]: must be a top-level field name.*\n.*partitionBy\[0\]: .* not a key field/);
+  one(upsert.replace('key: [order_id]', 'key: [order_id, order_id]'), /mappings\[0\]\.upsert\.key: a key field is listed twice/);
+  one(upsert.replace('kafkaColumns:', 'compact: {every: 1m}\n    kafkaColumns:'), /mappings\[0\]\.compact: Floe does not compact tables with deletes yet/);
+  one(upsert.replace('kafkaColumns:', 'schemaEvolution: add-columns\n    kafkaColumns:'), /mappings\[0\]\.schemaEvolution: schema evolution is not available with mode: upsert yet/);
+  one(upsert.replace('kafkaColumns:', 'route: {field: merchant, tables: {a: shop.a}}\n    kafkaColumns:'), /mappings\[0\]\.route: routing by a field is not available with mode: upsert/);
+  one(good.replace('table: shop.orders', 'table: shop.orders\n    upsert: {key: [order_id]}'), /mappings\[0\]\.mode: an upsert section needs mode: upsert/);
 });
 
 test('a bad regex is refused with the key', () => {
@@ -182,7 +199,7 @@ test('all problems are reported at once, one line each, in file order', () => {
     good
       .replace('groupId: floe-orders', 'groupID: x')
       .replace('interval: 2s', 'interval: soon')
-      .replace('table: shop.orders', 'table: orders\n    mode: upsert')
+      .replace('table: shop.orders', 'table: orders\n    mode: upsurt')
       .replace('"day(event_time)"', '"weekly(event_time)"'),
   );
   const lines = msg.split('\n');

@@ -1,0 +1,1 @@
+export { planUpsert, upsertTableSchema, UpsertBuffer, type UpsertPlan, type UpsertDrain } from './upsert.js';
