@@ -41,7 +41,7 @@ const ACCOUNT_SCHEMA = {
 /** Update `i`: of key i % KEYS; one in 9 updates of the keys ending in 3 deletes the key (later ones bring it back). */
 function update(i: number) {
   const id = i % KEYS;
-  const deleted = id % 10 === 3 && Math.floor(i / KEYS) % 3 !== 1;
+  const deleted = id % 10 === 3 && Math.floor(i / KEYS) % 3 !== 2;
   return { id: BigInt(id), version: BigInt(i), balance: BigInt(((i * 104_729) % 1_000_000) - 20_000), status: `s${i % 7}`, __deleted: deleted ? 'true' : 'false' };
 }
 
