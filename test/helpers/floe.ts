@@ -1,7 +1,7 @@
 /** Floe as a child process for tests, benchmarks and the demo: a config on the local stack and `floe run`. */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ROOT, stack } from './stack.js';
 
 /** The stack's S3 store as a config's `storage.s3` value, in YAML flow style. */
@@ -52,4 +52,35 @@ export async function floeMetrics(logText: string): Promise<string> {
   const url = /"url":"(http:[^"]+)"[^\n]*"msg":"floe started"/.exec(logText)?.[1];
   assert.ok(url, 'floe run logged its ops URL');
   return (await fetch(`${url}/metrics`)).text();
+}
+
+/**
+ * Named `floe run` members of one consumer group, for tests that kill and restart them: each
+ * start of a name logs to a new file; `assigned(name, n)` waits until the member has taken n
+ * assignments (each one resumes from the tables); `all` holds every process started.
+ */
+export function floeMembers(config: string, dir: string) {
+  let seq = 0;
+  const logs: Record<string, string> = {};
+  const all: ChildProcess[] = [];
+  const count = (name: string) => ((existsSync(logs[name] as string) ? readFileSync(logs[name] as string, 'utf8') : '').match(/assigned: resuming from the offsets stored in the tables/g) ?? []).length;
+  return {
+    all,
+    logs,
+    count,
+    /** How many processes were started. */
+    started: () => seq,
+    start(name: string): ChildProcess {
+      const p = spawnFloe(config, (logs[name] = `${dir}/${name}-${seq++}.log`));
+      all.push(p);
+      return p;
+    },
+    async assigned(name: string, n = 1): Promise<void> {
+      for (let i = 0; i < 300; i++) {
+        if (count(name) >= n) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.fail(`member ${name} was not assigned ${n} time(s) in 30 s (log: ${logs[name]})`);
+    },
+  };
 }

@@ -16,7 +16,7 @@ import { avroType, frame, RegistryClient } from '../../src/decode/index.js';
 import { parseIdent } from '../../src/iceberg/index.js';
 import { branchHead } from '../../src/spec/metadata.js';
 import { sparkQuery, trinoQuery } from '../helpers/engines.js';
-import { spawnFloe, stackConfig, writeConfig } from '../helpers/floe.js';
+import { floeMembers, spawnFloe, stackConfig, writeConfig } from '../helpers/floe.js';
 import { stackCatalog } from '../helpers/iceberg.js';
 import { cents, ORDER_SCHEMA, order } from '../helpers/orders.js';
 import { ROOT, skipUnless, stack, uniqueName } from '../helpers/stack.js';
@@ -88,24 +88,7 @@ test('rollup totals equal the raw table and the produced events, exactly, throug
 `,
     }).replace(`groupId: ${run}\n`, `groupId: ${run}\n  sessionTimeout: 6s\n`),
   );
-  let seq = 0;
-  const logs: Record<string, string> = {};
-  const all: ChildProcess[] = [];
-  const start = (name: string): ChildProcess => {
-    const p = spawnFloe(config, (logs[name] = `${dir}/${name}-${seq++}.log`));
-    all.push(p);
-    return p;
-  };
-  /** Waits until member `name` has taken `n` assignments (each one resumes from the tables). */
-  const assigned = async (name: string, n = 1) => {
-    for (let i = 0; i < 300; i++) {
-      const text = existsSync(logs[name] as string) ? readFileSync(logs[name] as string, 'utf8') : '';
-      if ((text.match(/assigned: resuming from the offsets stored in the tables/g) ?? []).length >= n) return;
-      await sleep(100);
-    }
-    assert.fail(`member ${name} was not assigned ${n} time(s) in 30 s (log: ${logs[name]})`);
-  };
-  const count = (name: string) => (readFileSync(logs[name] as string, 'utf8').match(/assigned: resuming/g) ?? []).length;
+  const { all, count, start, assigned, started } = floeMembers(config, dir);
   const members: Record<string, ChildProcess> = { a: start('a'), b: start('b') };
 
   // What was produced, aggregated as the rollup should: per (window start in s, merchant).
@@ -197,7 +180,7 @@ test('rollup totals equal the raw table and the produced events, exactly, throug
       done = (await caughtUp(rawT)) && (await caughtUp(revT)) && (await caughtUp(ctyT)) && Number((await head(`${revT}_dlq`))['total-records'] ?? 0) >= pastBound;
     }
     assert.ok(done, `the tables did not catch up with the topic in 2 minutes (logs in ${dir})`);
-    t.diagnostic(`produced ${N} events (${pastBound} past the lateness bound); ${rebalances} rebalances seen by surviving members; ${seq} floe processes`);
+    t.diagnostic(`produced ${N} events (${pastBound} past the lateness bound); ${rebalances} rebalances seen by surviving members; ${started()} floe processes`);
   } finally {
     for (const p of all) p.kill('SIGKILL');
     await admin.disconnect();

@@ -9,13 +9,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import { avroType, frame, RegistryClient } from '../../src/decode/index.js';
 import { parseIdent } from '../../src/iceberg/index.js';
 import { ancestors, branchHead } from '../../src/spec/metadata.js';
 import { duckdbScan, sparkQuery, trinoQuery } from '../helpers/engines.js';
-import { spawnFloe, stackConfig, writeConfig } from '../helpers/floe.js';
+import { floeMembers, stackConfig, writeConfig } from '../helpers/floe.js';
 import { stackCatalog } from '../helpers/iceberg.js';
 import { cents } from '../helpers/orders.js';
 import { ROOT, skipUnless, stack, uniqueName } from '../helpers/stack.js';
@@ -75,22 +74,7 @@ test('an upsert table holds the newest row of every key once, deletes applied, t
 `,
     }).replace(`groupId: ${run}\n`, `groupId: ${run}\n  sessionTimeout: 6s\n`),
   );
-  let seq = 0;
-  const logs: Record<string, string> = {};
-  const all: ChildProcess[] = [];
-  const start = (name: string): ChildProcess => {
-    const p = spawnFloe(config, (logs[name] = `${dir}/${name}-${seq++}.log`));
-    all.push(p);
-    return p;
-  };
-  const count = (name: string) => (existsSync(logs[name] as string) ? readFileSync(logs[name] as string, 'utf8') : '').match(/assigned: resuming from the offsets stored in the tables/g)?.length ?? 0;
-  const assigned = async (name: string, n = 1) => {
-    for (let i = 0; i < 300; i++) {
-      if (count(name) >= n) return;
-      await sleep(100);
-    }
-    assert.fail(`member ${name} was not assigned ${n} time(s) in 30 s (log: ${logs[name]})`);
-  };
+  const { all, count, start, assigned, started } = floeMembers(config, dir);
   const members: Record<string, ChildProcess> = { a: start('a'), b: start('b') };
 
   // The newest update of each key, in the order of its partition (a key stays in one partition).
@@ -144,7 +128,7 @@ test('an upsert table holds the newest row of every key once, deletes applied, t
       done = [...ends].every(([p, end]) => stored[topic]?.[p] === end);
     }
     assert.ok(done, `the table did not catch up with the topic in 2 minutes (logs in ${dir})`);
-    t.diagnostic(`produced ${N} updates of ${KEYS} keys; ${seq} floe processes`);
+    t.diagnostic(`produced ${N} updates of ${KEYS} keys; ${started()} floe processes`);
   } finally {
     for (const p of all) p.kill('SIGKILL');
     await admin.disconnect();

@@ -72,6 +72,6 @@ test('no other mapping may write into a rollup table (its rows are partial aggre
   const cfg = config('{timeField: ts, window: 1m, measures: [count]}');
   const clash = { ...cfg, mappings: [{ ...(cfg.mappings[0] as NonNullable<(typeof cfg.mappings)[number]>), table: 'shop.revenue' }, cfg.mappings[1] as NonNullable<(typeof cfg.mappings)[number]>] };
   const deps = { config: clash, kafka: new kafkajs.Kafka({ brokers: ['127.0.0.1:1'], logLevel: kafkajs.logLevel.NOTHING }), ops: {} as TableOps, io: {} as FileIO, registry: undefined, log: silentLogger(), metrics: new Metrics() };
-  assert.throws(() => new Pipeline(deps), (e: unknown) => isFloeError(e, 'CONFIG_INVALID') && /^mappings\[0\]: writes to shop\.revenue, which is the rollup table of mappings\[1\]; give each rollup its own table$/.test((e as Error).message));
+  assert.throws(() => new Pipeline(deps), (e: unknown) => isFloeError(e, 'CONFIG_INVALID') && /^mappings\[0\]: writes to shop\.revenue, which is the rollup table of mappings\[1\]; give each rollup mapping its own table$/.test((e as Error).message));
   assert.ok(new Pipeline({ ...deps, config: cfg }), 'a raw table and a rollup of the same topic (fan-out) are fine');
 });
